@@ -27,7 +27,8 @@ export function mutate(rng: () => number, sample: Buffer): Buffer {
   switch (pick(6)) {
     case 0: {
       const out = Buffer.from(sample);
-      if (out.length) out[pick(out.length)] ^= 1 << pick(8);
+      const i = pick(out.length);
+      if (out.length) out[i] = out[i]! ^ (1 << pick(8));
       return out;
     }
     case 1: {
