@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ProtocolError } from '../protocol/errors.js';
+import { UsageError } from './units.js';
+
+/**
+ * The `actorrent` command. Each subcommand's module is imported only when that command runs, so
+ * `actorrent info` does not load what `download` needs.
+ */
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const program = new Command('actorrent')
+  .description('A BitTorrent peer and tracker built as an actor system')
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+program
+  .command('create')
+  .description('make a .torrent of a file or a folder')
+  .argument('<path>', 'file or folder to share')
+  .option('-o, --output <file>', 'where to write the torrent (default: <name>.torrent)')
+  .option('-a, --announce <url>', 'tracker URL; repeat for backup trackers (one tier each)', collect, [])
+  .option('--piece-length <bytes>', 'piece length, a power of two from 16 KiB (e.g. 256k, 1MiB); default: chosen by size')
+  .option('--private', 'set the private flag (BEP 27): peers only from the trackers')
+  .option('--comment <text>', 'a comment stored in the torrent')
+  .option('-w, --web-seed <url>', 'web seed URL (BEP 19); repeatable', collect, [])
+  .option('--no-date', 'leave out the creation date (reproducible output)')
+  .option('-f, --force', 'overwrite the output file if it exists')
+  .action(async (target: string, options) => (await import('./commands/create.js')).runCreate(target, options));
+
+program
+  .command('info')
+  .description('show what a .torrent file or a magnet link holds')
+  .argument('<torrent>', '.torrent file or magnet: link')
+  .option('--json', 'print one JSON object')
+  .action(async (source: string, options) => (await import('./commands/info.js')).runInfo(source, options));
+
+program
+  .command('demo')
+  .description('run the local demo on loopback (no internet needed)')
+  .addOption(new Option('--size <bytes>', 'payload size').default('4MiB'))
+  .action(async (options) => (await import('./commands/demo.js')).runDemo(options));
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = exitCodeFor(err);
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help/version text).
+    return err.exitCode === 0 ? 0 : 1;
+  }
+  if (err instanceof ProtocolError || err instanceof UsageError || isFileError(err)) {
+    process.stderr.write(`actorrent: ${describe(err)}\n`);
+    return 1;
+  }
+  process.stderr.write(`actorrent: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 70;
+}
+
+function isFileError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function describe(err: Error): string {
+  if (!isFileError(err)) return err.message;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or folder',
+    EACCES: 'permission denied',
+    EISDIR: 'is a folder, not a file',
+    ENOTDIR: 'not a folder',
+    EEXIST: 'already exists (use --force to overwrite)',
+    ENOSPC: 'no space left on the device',
+  };
+  const reason = reasons[err.code!] ?? err.message;
+  return err.path ? `${err.path}: ${reason}` : reason;
+}
