@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { pieceHash, type Metainfo } from '../protocol/metainfo/index.js';
+import { pieceRange } from './file-layout.js';
+import { isStorageError, StorageError, type TorrentStorage } from './storage.js';
+
+type PieceMeta = Pick<Metainfo, 'pieceLength' | 'pieceCount' | 'length' | 'pieceHashes' | 'files'>;
+
+/** Pieces are read and hashed this many bytes at a time, so a 512 MiB piece needs ~2 MiB, not 512. */
+export const VERIFY_CHUNK = 1024 * 1024;
+
+/**
+ * True when piece `index` as stored hashes to its SHA-1 in the metainfo. Bytes missing from the
+ * storage (StorageError `missing-data`) make it false; other I/O errors are thrown. The next chunk
+ * is read while the current one is hashed; two chunk buffers serve the whole piece.
+ */
+export async function verifyPiece(
+  storage: TorrentStorage,
+  meta: PieceMeta,
+  index: number,
+  options: { signal?: AbortSignal; chunkSize?: number } = {},
+): Promise<boolean> {
+  const chunk = options.chunkSize ?? VERIFY_CHUNK;
+  if (!Number.isSafeInteger(chunk) || chunk < 1) throw new RangeError(`chunk size ${chunk} is not a positive integer`);
+  return hashMatches(storage, meta, index, scratchBuffers(meta, chunk), options.signal);
+}
+
+/** Two chunk buffers, reused for every piece: one is being filled while the other is hashed. */
+function scratchBuffers(meta: PieceMeta, chunk: number): [Buffer, Buffer] {
+  const size = Math.min(chunk, meta.pieceLength);
+  return [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+}
+
+async function hashMatches(storage: TorrentStorage, meta: PieceMeta, index: number, buffers: [Buffer, Buffer], signal?: AbortSignal): Promise<boolean> {
+  const { offset, length } = pieceRange(meta, index);
+  const chunk = buffers[0].length;
+  let turn = 0;
+  const read = (at: number) => storage.read(offset + at, Math.min(chunk, length - at), buffers[turn++ % 2]);
+  const hash = createHash('sha1');
+  let pending = length > 0 ? read(0) : undefined;
+  try {
+    for (let at = 0; at < length; at += chunk) {
+      const data = await pending!;
+      pending = at + chunk < length ? read(at + chunk) : undefined;
+      signal?.throwIfAborted();
+      if (data.length !== Math.min(chunk, length - at)) throw new StorageError('io', `storage returned ${data.length} bytes at ${offset + at}`);
+      hash.update(data);
+    }
+  } catch (err) {
+    pending?.catch(() => undefined); // abandoned read-ahead: its outcome no longer matters
+    if (isStorageError(err, 'missing-data')) return false;
+    throw err;
+  }
+  return hash.digest().equals(pieceHash(meta, index));
+}
+
+export interface CheckOptions {
+  /** Called after each hashed piece with pieces checked so far (skipped ones included) and the total. */
+  onProgress?: (checked: number, total: number) => void;
+  /** Stops the check; it then rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Pieces hashed at once (default 2: one reads while the other hashes). */
+  concurrency?: number;
+}
+
+/**
+ * The initial check of data already in the storage. Returns the pieces present as a bit array in
+ * the BitTorrent bitfield layout (piece 0 is the high bit of byte 0; ceil(pieceCount / 8) bytes,
+ * spare bits zero), so `new BitField(have)` or a wire `bitfield` message can use it as it is.
+ *
+ * Pieces with a byte in a missing file, or past the current end of a short file, are marked missing
+ * from stat() alone, without reading; the others are read and hashed.
+ */
+export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, options: CheckOptions = {}): Promise<Uint8Array> {
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+  const have = new Uint8Array(Math.ceil(meta.pieceCount / 8));
+  const absent = absentPieces(meta, await storage.stat());
+  const toHash: number[] = [];
+  for (let i = 0; i < meta.pieceCount; i++) if (absent[i] === 0) toHash.push(i);
+  let checked = meta.pieceCount - toHash.length;
+  if (checked > 0) onProgress?.(checked, meta.pieceCount);
+
+  let next = 0;
+  let stop = false;
+  const worker = async () => {
+    const buffers = scratchBuffers(meta, VERIFY_CHUNK);
+    while (!stop && next < toHash.length) {
+      signal?.throwIfAborted();
+      const index = toHash[next++]!;
+      if (await hashMatches(storage, meta, index, buffers, signal)) have[index >> 3]! |= 0x80 >> (index & 7);
+      onProgress?.(++checked, meta.pieceCount);
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () =>
+    worker().catch((err: unknown) => {
+      stop = true;
+      throw err;
+    }),
+  );
+  // Wait for every worker, so nothing is still reading when this settles.
+  const results = await Promise.allSettled(workers);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return have;
+}
+
+/** 1 for each piece that cannot be complete given the files' sizes (stat() order = meta.files). */
+function absentPieces(meta: PieceMeta, stats: Awaited<ReturnType<TorrentStorage['stat']>>): Uint8Array {
+  const absent = new Uint8Array(meta.pieceCount);
+  for (const [index, file] of meta.files.entries()) {
+    if (file.padding || file.length === 0) continue;
+    const size = stats[index]?.size ?? 0;
+    if (size >= file.length) continue;
+    const first = Math.floor((file.offset + size) / meta.pieceLength);
+    const last = Math.floor((file.offset + file.length - 1) / meta.pieceLength);
+    absent.fill(1, first, last + 1);
+  }
+  return absent;
+}
+
+/** Whether piece `index` is set in a bit array in the bitfield layout. */
+export function hasPiece(have: Uint8Array, index: number): boolean {
+  return ((have[index >> 3] ?? 0) & (0x80 >> (index & 7))) !== 0;
+}
