@@ -1,0 +1,139 @@
+import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup } from 'xstate';
+import type { Metainfo } from '../protocol/metainfo/index.js';
+import { checkExisting, verifyPiece } from '../storage/piece-verifier.js';
+import type { TorrentStorage } from '../storage/storage.js';
+
+/**
+ * The torrent's data on disk: prepares the files, checks what is already there, then verifies each
+ * piece the downloader completes (SHA-1, a bounded number at a time) and reports the verdicts to the
+ * Torrent. Block reads and writes go straight to the storage; a disk failure stops the torrent.
+ */
+
+export interface FileManagerInput {
+  meta: Metainfo;
+  storage: TorrentStorage;
+  /** Skip the initial hash check: the resume data says these pieces are present. */
+  trustedHave?: Uint8Array;
+  concurrentVerifications?: number;
+}
+
+export type FileManagerEvent =
+  | { type: 'VERIFY'; index: number }
+  | { type: 'VERIFIED'; index: number; ok: boolean }
+  | { type: 'DISK_ERROR'; message: string }
+  | { type: 'CHECK_PROGRESS'; checked: number };
+
+/** What the file manager tells its parent (the Torrent). */
+export type FileManagerReport =
+  | { type: 'FILES.CHECKED'; have: Uint8Array }
+  | { type: 'FILES.PIECE_VERIFIED'; index: number }
+  | { type: 'FILES.PIECE_FAILED'; index: number }
+  | { type: 'FILES.ERROR'; message: string };
+
+const prepareAndCheck = fromPromise<Uint8Array, { meta: Metainfo; storage: TorrentStorage; trustedHave?: Uint8Array }>(
+  async ({ input, signal }) => {
+    await input.storage.prepare();
+    if (input.trustedHave) return input.trustedHave;
+    return checkExisting(input.storage, input.meta, { signal });
+  },
+);
+
+/** Verifies pieces from a queue, a few at a time, and sends each verdict back. */
+const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: TorrentStorage; concurrency: number }>(
+  ({ input, sendBack, receive }) => {
+    const queue: number[] = [];
+    let running = 0;
+    let stopped = false;
+    const next = () => {
+      while (!stopped && running < input.concurrency && queue.length > 0) {
+        const index = queue.shift()!;
+        running++;
+        verifyPiece(input.storage, input.meta, index).then(
+          (ok) => {
+            running--;
+            if (stopped) return;
+            sendBack({ type: 'VERIFIED', index, ok });
+            next();
+          },
+          (err: unknown) => {
+            running--;
+            if (!stopped) sendBack({ type: 'DISK_ERROR', message: err instanceof Error ? err.message : String(err) });
+          },
+        );
+      }
+    };
+    receive((event) => {
+      if (event.type !== 'VERIFY') return;
+      queue.push(event.index);
+      next();
+    });
+    return () => {
+      stopped = true;
+    };
+  },
+);
+
+export const fileManagerMachine = setup({
+  types: {
+    input: {} as FileManagerInput,
+    context: {} as FileManagerInput & { verified: number; failed: number; error?: string },
+    events: {} as FileManagerEvent,
+    emitted: {} as { type: 'piece-verified'; index: number } | { type: 'piece-failed'; index: number },
+  },
+  actors: { prepareAndCheck, verifier },
+}).createMachine({
+  id: 'file-manager',
+  context: ({ input }) => ({ ...input, verified: 0, failed: 0 }),
+  initial: 'checking',
+  states: {
+    checking: {
+      invoke: {
+        src: 'prepareAndCheck',
+        input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave }),
+        onDone: {
+          target: 'ready',
+          actions: sendParent(({ event }) => ({ type: 'FILES.CHECKED', have: event.output }) satisfies FileManagerReport),
+        },
+        onError: {
+          target: 'failed',
+          actions: assign({ error: ({ event }) => describe(event.error) }),
+        },
+      },
+    },
+    ready: {
+      invoke: {
+        id: 'verifier',
+        src: 'verifier',
+        input: ({ context }) => ({ meta: context.meta, storage: context.storage, concurrency: context.concurrentVerifications ?? 2 }),
+      },
+      on: {
+        VERIFY: { actions: sendTo('verifier', ({ event }) => event) },
+        VERIFIED: [
+          {
+            guard: ({ event }) => event.ok,
+            actions: [
+              assign({ verified: ({ context }) => context.verified + 1 }),
+              emit(({ event }) => ({ type: 'piece-verified' as const, index: event.index })),
+              sendParent(({ event }) => ({ type: 'FILES.PIECE_VERIFIED', index: event.index }) satisfies FileManagerReport),
+            ],
+          },
+          {
+            actions: [
+              assign({ failed: ({ context }) => context.failed + 1 }),
+              emit(({ event }) => ({ type: 'piece-failed' as const, index: event.index })),
+              sendParent(({ event }) => ({ type: 'FILES.PIECE_FAILED', index: event.index }) satisfies FileManagerReport),
+            ],
+          },
+        ],
+        DISK_ERROR: { target: 'failed', actions: assign({ error: ({ event }) => event.message }) },
+      },
+    },
+    failed: {
+      entry: sendParent(({ context }) => ({ type: 'FILES.ERROR', message: context.error ?? 'disk error' }) satisfies FileManagerReport),
+    },
+  },
+});
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

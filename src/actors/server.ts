@@ -1,0 +1,318 @@
+import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, setup, waitFor } from 'xstate';
+import type { Clock } from '../env/clock.js';
+import type { Listener, PeerSocket, Transport } from '../env/transport.js';
+import type { Handshake } from '../protocol/wire/index.js';
+import { type HandshakeReaderEvent, handshakeReader } from './handshake-reader.js';
+
+/**
+ * The Server actor (one per session, systemId 'server'): listens, reads the handshake of each
+ * incoming connection, and hands the socket to the torrent its infohash names. It enforces the
+ * session-wide limit on incoming connections: those still handshaking plus those handed over and
+ * not yet reported closed (CONNECTION_CLOSED).
+ *
+ *   starting ──listen ok──▶ listening ──STOP──▶ stopping ──closed──▶ stopped
+ *      └──listen failed──▶ failed
+ */
+
+export const SERVER_SYSTEM_ID = 'server';
+
+/** Takes over a routed connection. Must attach its own 'error' listener before returning. */
+export type IncomingHandler = (socket: PeerSocket, handshake: Handshake, rest: Buffer) => void;
+
+export interface ServerInput {
+  transport: Transport;
+  clock: Clock;
+  /** Default: every address. */
+  host?: string;
+  /** 0 picks any free port. */
+  port: number;
+  maxConnections?: number;
+  handshakeTimeoutMs?: number;
+  /** The torrent that serves an infohash, or undefined when we do not have it. */
+  route: (infoHash: Buffer) => IncomingHandler | undefined;
+}
+
+export interface ServerCounts {
+  /** Handed over to a torrent. */
+  accepted: number;
+  /** Dropped for any reason, including the limit. */
+  rejected: number;
+  /** Of the rejected: dropped at once because the limit was reached. */
+  overLimit: number;
+}
+
+export interface ServerContext {
+  transport: Transport;
+  clock: Clock;
+  host?: string;
+  requestedPort: number;
+  maxConnections: number;
+  handshakeTimeoutMs: number;
+  route: ServerInput['route'];
+  listener?: Listener;
+  /** The port actually bound (differs from requestedPort when that is 0). */
+  port?: number;
+  address?: string;
+  /** Ids of the handshake readers running. */
+  handshaking: readonly string[];
+  /** `address:port` of the connections handed over and not yet reported closed. */
+  live: readonly string[];
+  nextReaderId: number;
+  counts: ServerCounts;
+  error?: string;
+}
+
+export type ServerEvent =
+  | { type: 'CONNECTION'; socket: PeerSocket }
+  | { type: 'CONNECTION_CLOSED'; address: string }
+  | { type: 'HANDLER_FAILED'; address: string; error: string }
+  | { type: 'STOP' }
+  | HandshakeReaderEvent;
+
+export type ServerEmitted =
+  | { type: 'listening'; address: string; port: number }
+  | { type: 'accepted'; address: string; infoHash: string }
+  | { type: 'rejected'; address: string; reason: string }
+  | { type: 'failed'; error: string };
+
+export interface ServerOutput {
+  port?: number;
+  error?: string;
+}
+
+/** The same spelling PeerWire uses, so CONNECTION_CLOSED can name a connection by `wire.address`. */
+export function socketAddress(socket: PeerSocket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+}
+
+/** One line a user can act on, e.g. "port 6881 is already in use". */
+export function describeListenError(err: unknown, host: string | undefined, port: number): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const where = host ? `${host} port ${port}` : `port ${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `port ${port} is already in use${host ? ` on ${host}` : ''}`;
+    case 'EACCES':
+      return `permission denied to listen on ${where}`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${host ?? 'that address'}: it is not an address of this machine`;
+    default:
+      return `cannot listen on ${where}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+interface ListenInput {
+  transport: Transport;
+  host?: string;
+  port: number;
+  onConnection: (socket: PeerSocket) => void;
+}
+
+const listen = fromPromise<Listener, ListenInput>(async ({ input, signal }) => {
+  const listener = await input.transport.listen({ host: input.host, port: input.port }, input.onConnection);
+  // STOP arrived while we were binding: do not leak the listener.
+  if (signal.aborted) {
+    await listener.close();
+    throw new Error('stopped while starting');
+  }
+  signal.addEventListener('abort', () => void listener.close(), { once: true });
+  return listener;
+});
+
+const closeListener = fromPromise<void, { listener?: Listener }>(async ({ input }) => {
+  await input.listener?.close();
+});
+
+type ReadEvent = Extract<ServerEvent, { type: 'HANDSHAKE.READ' }>;
+
+export const serverMachine = setup({
+  types: {
+    context: {} as ServerContext,
+    input: {} as ServerInput,
+    events: {} as ServerEvent,
+    emitted: {} as ServerEmitted,
+    output: {} as ServerOutput,
+  },
+  actors: { listen, closeListener, handshakeReader },
+  guards: {
+    atConnectionLimit: ({ context }) => context.handshaking.length + context.live.length >= context.maxConnections,
+  },
+  actions: {
+    recordListener: assign(({ event }) => {
+      const listener = (event as unknown as { output: Listener }).output;
+      return { listener, port: listener.port, address: listener.address };
+    }),
+    emitListening: emit(({ context }) => ({
+      type: 'listening' as const,
+      address: context.address ?? '',
+      port: context.port ?? 0,
+    })),
+    recordListenError: assign({
+      error: ({ context, event }) =>
+        describeListenError((event as unknown as { error: unknown }).error, context.host, context.requestedPort),
+    }),
+    emitFailed: emit(({ context }) => ({ type: 'failed' as const, error: context.error ?? 'failed' })),
+
+    refuseOverLimit: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CONNECTION') return;
+      const { socket } = event;
+      enqueue(() => socket.destroy());
+      enqueue.assign({
+        counts: { ...context.counts, rejected: context.counts.rejected + 1, overLimit: context.counts.overLimit + 1 },
+      });
+      enqueue.emit({
+        type: 'rejected',
+        address: socketAddress(socket),
+        reason: `connection limit of ${context.maxConnections} reached`,
+      });
+    }),
+    startHandshake: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CONNECTION') return;
+      const id = `handshake-${context.nextReaderId}`;
+      enqueue.assign({ nextReaderId: context.nextReaderId + 1, handshaking: [...context.handshaking, id] });
+      enqueue.spawnChild('handshakeReader', {
+        id,
+        input: {
+          id,
+          socket: event.socket,
+          address: socketAddress(event.socket),
+          clock: context.clock,
+          timeoutMs: context.handshakeTimeoutMs,
+        },
+      });
+    }),
+    dropFailedHandshake: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'HANDSHAKE.FAILED') return;
+      enqueue.stopChild(event.id);
+      enqueue.assign({
+        handshaking: context.handshaking.filter((id) => id !== event.id),
+        counts: { ...context.counts, rejected: context.counts.rejected + 1 },
+      });
+      enqueue.emit({ type: 'rejected', address: event.address, reason: event.reason });
+    }),
+    routeConnection: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== 'HANDSHAKE.READ') return;
+      const { socket, address, handshake, rest } = event as ReadEvent;
+      enqueue.stopChild(event.id);
+      const handshaking = context.handshaking.filter((id) => id !== event.id);
+      const infoHash = handshake.infoHash.toString('hex');
+      let handler: IncomingHandler | undefined;
+      try {
+        handler = context.route(handshake.infoHash);
+      } catch {
+        handler = undefined;
+      }
+      if (!handler) {
+        enqueue(() => socket.destroy());
+        enqueue.assign({ handshaking, counts: { ...context.counts, rejected: context.counts.rejected + 1 } });
+        enqueue.emit({ type: 'rejected', address, reason: `unknown infohash ${infoHash}` });
+        return;
+      }
+      const handOver = handler;
+      enqueue.assign({
+        handshaking,
+        live: [...context.live, address],
+        counts: { ...context.counts, accepted: context.counts.accepted + 1 },
+      });
+      enqueue.emit({ type: 'accepted', address, infoHash });
+      // A handler that throws is a bug elsewhere: drop that connection, keep the server alive.
+      enqueue(() => {
+        try {
+          handOver(socket, handshake, rest);
+        } catch (err) {
+          socket.destroy();
+          self.send({ type: 'HANDLER_FAILED', address, error: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    }),
+    forgetConnection: assign({
+      live: ({ context, event }) => {
+        if (event.type !== 'CONNECTION_CLOSED' && event.type !== 'HANDLER_FAILED') return context.live;
+        const at = context.live.indexOf(event.address);
+        return at === -1 ? context.live : context.live.filter((_, i) => i !== at);
+      },
+    }),
+    emitHandlerFailed: emit(({ event }) => {
+      const e = event as Extract<ServerEvent, { type: 'HANDLER_FAILED' }>;
+      return { type: 'rejected' as const, address: e.address, reason: `handler failed: ${e.error}` };
+    }),
+    abortHandshakes: enqueueActions(({ context, enqueue }) => {
+      for (const id of context.handshaking) enqueue.stopChild(id);
+      enqueue.assign({ handshaking: [] });
+    }),
+    destroySocket: ({ event }) => {
+      if (event.type === 'CONNECTION' || event.type === 'HANDSHAKE.READ') event.socket.destroy();
+    },
+  },
+}).createMachine({
+  id: 'server',
+  context: ({ input }) => ({
+    transport: input.transport,
+    clock: input.clock,
+    host: input.host,
+    requestedPort: input.port,
+    maxConnections: input.maxConnections ?? 200,
+    handshakeTimeoutMs: input.handshakeTimeoutMs ?? 10_000,
+    route: input.route,
+    handshaking: [],
+    live: [],
+    nextReaderId: 0,
+    counts: { accepted: 0, rejected: 0, overLimit: 0 },
+  }),
+  initial: 'starting',
+  states: {
+    starting: {
+      invoke: {
+        src: 'listen',
+        input: ({ context, self }) => ({
+          transport: context.transport,
+          host: context.host,
+          port: context.requestedPort,
+          onConnection: (socket: PeerSocket) => {
+            if (self.getSnapshot().status !== 'active') socket.destroy();
+            else self.send({ type: 'CONNECTION', socket });
+          },
+        }),
+        onDone: { target: 'listening', actions: ['recordListener', 'emitListening'] },
+        onError: { target: 'failed', actions: ['recordListenError', 'emitFailed'] },
+      },
+      on: { STOP: 'stopped' },
+    },
+    listening: {
+      on: {
+        CONNECTION: [{ guard: 'atConnectionLimit', actions: 'refuseOverLimit' }, { actions: 'startHandshake' }],
+        'HANDSHAKE.READ': { actions: 'routeConnection' },
+        'HANDSHAKE.FAILED': { actions: 'dropFailedHandshake' },
+        STOP: 'stopping',
+      },
+    },
+    stopping: {
+      entry: 'abortHandshakes',
+      invoke: {
+        src: 'closeListener',
+        input: ({ context }) => ({ listener: context.listener }),
+        onDone: 'stopped',
+        onError: 'stopped',
+      },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  on: {
+    // Outside `listening` (a connection racing STOP): refuse it.
+    CONNECTION: { actions: 'destroySocket' },
+    'HANDSHAKE.READ': { actions: 'destroySocket' },
+    CONNECTION_CLOSED: { actions: 'forgetConnection' },
+    HANDLER_FAILED: { actions: ['forgetConnection', 'emitHandlerFailed'] },
+  },
+  output: ({ context }) => ({ port: context.port, error: context.error }),
+});
+
+export type ServerActor = ActorRefFrom<typeof serverMachine>;
+
+/** Resolves with the bound port once listening; rejects with the clear message if listening failed. */
+export async function whenListening(server: ServerActor): Promise<{ port: number; address: string }> {
+  const snapshot = await waitFor(server, (s) => s.matches('listening') || s.status === 'done');
+  if (!snapshot.matches('listening')) throw new Error(snapshot.context.error ?? 'server stopped before listening');
+  return { port: snapshot.context.port!, address: snapshot.context.address! };
+}

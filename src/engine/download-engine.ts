@@ -1,0 +1,285 @@
+import type { Subscription } from 'rxjs';
+import type { Clock } from '../env/clock.js';
+import type { PiecePicker, BlockRequest } from '../policy/piece-picker.js';
+import type { PeerMessage } from '../protocol/wire/index.js';
+import { type PeerHandle, peerUnchokedUs, weAreInterested } from './peer-handle.js';
+
+/**
+ * The block traffic of a download: availability from bitfields and haves, requests kept in a
+ * per-peer pipeline, blocks written to storage with backpressure, completed pieces handed on for
+ * verification. The Downloader machine drives it with control events; blocks go straight from the
+ * wire's message stream to storage without a machine transition each.
+ */
+
+export interface DownloadEngineOptions {
+  picker: PiecePicker;
+  clock: Clock;
+  rng: () => number;
+  pieceLength: number;
+  /** Writes a block at its torrent offset; resolves when stored. */
+  write: (offset: number, block: Buffer) => Promise<void>;
+  /** A piece has all its blocks on disk: verify it. */
+  onPieceWritten: (index: number) => void;
+  /** A write failed: the disk is full or gone. */
+  onWriteError: (err: unknown) => void;
+  /** Requests outstanding per peer (BitTorrent's own flow control). */
+  pipelineDepth?: number;
+  requestTimeoutMs?: number;
+  /** Bytes received but not yet written above which every socket stops reading. */
+  writeHighWaterBytes?: number;
+}
+
+interface DownloadPeer {
+  handle: PeerHandle;
+  subscriptions: Subscription[];
+  /** Outstanding requests by "index:begin", with when they were sent. */
+  outstanding: Map<string, { request: BlockRequest; sentAt: number }>;
+  /** The peer has at least one piece we still want. */
+  hasWanted: boolean;
+  /** Pieces this peer sent blocks for (for strikes when a piece fails). */
+  contributed: Set<number>;
+  blocksReceived: number;
+  lastBlockAt: number;
+}
+
+const requestKey = (index: number, begin: number) => `${index}:${begin}`;
+
+export class DownloadEngine {
+  private readonly peers = new Map<string, DownloadPeer>();
+  private readonly pendingWritesByPiece = new Map<number, number>();
+  private readonly completeAwaitingWrites = new Set<number>();
+  private pendingWriteBytes = 0;
+  private readingPaused = false;
+  /** Starts paused: nothing is requested before the initial check says what we have. */
+  private paused = true;
+  private readonly pipelineDepth: number;
+  private readonly requestTimeoutMs: number;
+  private readonly writeHighWaterBytes: number;
+  /** Blocks that arrived and were useful / wasted (duplicates, unrequested). */
+  readonly stats = { blocks: 0, bytes: 0, wastedBytes: 0, timeouts: 0 };
+
+  constructor(private readonly options: DownloadEngineOptions) {
+    this.pipelineDepth = options.pipelineDepth ?? 128;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  addPeer(handle: PeerHandle): void {
+    const peer: DownloadPeer = {
+      handle,
+      subscriptions: [],
+      outstanding: new Map(),
+      hasWanted: false,
+      contributed: new Set(),
+      blocksReceived: 0,
+      lastBlockAt: this.options.clock.now(),
+    };
+    this.peers.set(handle.key, peer);
+    peer.subscriptions.push(handle.wire.messages$.subscribe((message) => this.onMessage(peer, message as PeerMessage)));
+    const onAnnouncement = handle.actor.on('have-announcement', ({ message }) => this.onMessage(peer, message));
+    const onUnchoked = handle.actor.on('unchoked', () => this.fill(peer));
+    const onChoked = handle.actor.on('choked', () => this.releaseAll(peer, false));
+    peer.subscriptions.push(
+      { unsubscribe: () => onAnnouncement.unsubscribe() } as Subscription,
+      { unsubscribe: () => onUnchoked.unsubscribe() } as Subscription,
+      { unsubscribe: () => onChoked.unsubscribe() } as Subscription,
+    );
+  }
+
+  removePeer(key: string): void {
+    const peer = this.peers.get(key);
+    if (!peer) return;
+    for (const s of peer.subscriptions) s.unsubscribe();
+    this.peers.delete(key);
+    this.options.picker.peerGone(key);
+    this.refillAll();
+  }
+
+  /** Peers that sent blocks for a piece (to blame when it fails its hash). */
+  contributorsOf(index: number): string[] {
+    return [...this.peers.values()].filter((p) => p.handle && p.contributed.has(index)).map((p) => p.handle.key);
+  }
+
+  pieceVerified(index: number): void {
+    this.options.picker.pieceVerified(index);
+    for (const peer of this.peers.values()) {
+      peer.contributed.delete(index);
+      peer.handle.wire.send({ type: 'have', index });
+      this.updateInterest(peer);
+    }
+    this.refillAll();
+  }
+
+  pieceFailed(index: number): void {
+    this.options.picker.pieceFailed(index);
+    for (const peer of this.peers.values()) peer.contributed.delete(index);
+    this.refillAll();
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const peer of this.peers.values()) this.releaseAll(peer, true);
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const peer of this.peers.values()) this.updateInterest(peer);
+  }
+
+  /** Requests older than the timeout go back to the picker; called every few seconds. */
+  checkTimeouts(): void {
+    const now = this.options.clock.now();
+    for (const peer of this.peers.values()) {
+      let expired = false;
+      for (const [key, { request, sentAt }] of peer.outstanding) {
+        if (now - sentAt < this.requestTimeoutMs) continue;
+        peer.outstanding.delete(key);
+        this.options.picker.requestFailed(peer.handle.key, request);
+        this.stats.timeouts++;
+        expired = true;
+      }
+      if (expired) this.refillAll();
+    }
+  }
+
+  /** Per-peer numbers for the choker and the progress display. */
+  peerStats(key: string): { blocksReceived: number; lastBlockAt: number; outstanding: number } | undefined {
+    const peer = this.peers.get(key);
+    return peer && { blocksReceived: peer.blocksReceived, lastBlockAt: peer.lastBlockAt, outstanding: peer.outstanding.size };
+  }
+
+  private onMessage(peer: DownloadPeer, message: PeerMessage): void {
+    const picker = this.options.picker;
+    switch (message.type) {
+      case 'piece':
+        return this.onBlock(peer, message.index, message.begin, message.block);
+      case 'have':
+        picker.peerHave(peer.handle.key, message.index);
+        if (!peer.hasWanted && !picker.have(message.index) && picker.isWanted(message.index)) this.updateInterest(peer);
+        return;
+      case 'bitfield':
+        picker.peerBitfield(peer.handle.key, message.bitfield);
+        return this.updateInterest(peer);
+      case 'have-all':
+        picker.peerHaveAll(peer.handle.key);
+        return this.updateInterest(peer);
+      case 'have-none':
+        return this.updateInterest(peer);
+      case 'reject': {
+        const key = requestKey(message.index, message.begin);
+        const entry = peer.outstanding.get(key);
+        if (!entry) return;
+        peer.outstanding.delete(key);
+        picker.requestFailed(peer.handle.key, entry.request);
+        return this.fill(peer);
+      }
+      default:
+    }
+  }
+
+  private onBlock(peer: DownloadPeer, index: number, begin: number, block: Buffer): void {
+    const key = requestKey(index, begin);
+    const entry = peer.outstanding.get(key);
+    if (!entry || entry.request.length !== block.length) {
+      // A late answer to a request we cancelled or that timed out: not hostile, just dropped.
+      this.stats.wastedBytes += block.length;
+      return;
+    }
+    peer.outstanding.delete(key);
+    const result = this.options.picker.blockReceived(peer.handle.key, entry.request);
+    if (!result.accepted) {
+      this.stats.wastedBytes += block.length;
+      return this.fill(peer);
+    }
+    for (const other of result.cancelFrom) this.cancelAt(other, entry.request);
+    peer.blocksReceived++;
+    peer.lastBlockAt = this.options.clock.now();
+    peer.contributed.add(index);
+    this.stats.blocks++;
+    this.stats.bytes += block.length;
+    this.store(index, begin, block, result.pieceComplete);
+    this.fill(peer);
+  }
+
+  private store(index: number, begin: number, block: Buffer, pieceComplete: boolean): void {
+    this.pendingWritesByPiece.set(index, (this.pendingWritesByPiece.get(index) ?? 0) + 1);
+    if (pieceComplete) this.completeAwaitingWrites.add(index);
+    this.pendingWriteBytes += block.length;
+    if (!this.readingPaused && this.pendingWriteBytes > this.writeHighWaterBytes) this.setReading(false);
+    this.options.write(index * this.options.pieceLength + begin, block).then(
+      () => {
+        this.pendingWriteBytes -= block.length;
+        if (this.readingPaused && this.pendingWriteBytes <= this.writeHighWaterBytes / 2) this.setReading(true);
+        const left = this.pendingWritesByPiece.get(index)! - 1;
+        if (left > 0) return void this.pendingWritesByPiece.set(index, left);
+        this.pendingWritesByPiece.delete(index);
+        if (this.completeAwaitingWrites.delete(index)) this.options.onPieceWritten(index);
+      },
+      (err: unknown) => this.options.onWriteError(err),
+    );
+  }
+
+  private setReading(on: boolean): void {
+    this.readingPaused = !on;
+    for (const peer of this.peers.values()) {
+      if (on) peer.handle.wire.resumeReading();
+      else peer.handle.wire.pauseReading();
+    }
+  }
+
+  private cancelAt(key: string, request: BlockRequest): void {
+    const peer = this.peers.get(key);
+    if (!peer?.outstanding.delete(requestKey(request.index, request.begin))) return;
+    peer.handle.wire.send({ type: 'cancel', ...request });
+  }
+
+  /** Interested exactly while the peer has a piece we want; tells the Peer actor, which sends it. */
+  private updateInterest(peer: DownloadPeer): void {
+    if (this.paused) return;
+    peer.hasWanted = this.options.picker.isInteresting(peer.handle.key);
+    const interested = weAreInterested(peer.handle);
+    if (peer.hasWanted && !interested) peer.handle.actor.send({ type: 'INTEREST' });
+    if (!peer.hasWanted && interested) peer.handle.actor.send({ type: 'UNINTEREST' });
+    if (peer.hasWanted) this.fill(peer);
+  }
+
+  /** Tops the peer's pipeline up to its depth, if it lets us download. */
+  private fill(peer: DownloadPeer): void {
+    if (this.paused || !peer.hasWanted || peer.handle.wire.closed || !peerUnchokedUs(peer.handle)) return;
+    const room = this.pipelineDepth - peer.outstanding.size;
+    if (room < this.pipelineDepth / 4 && peer.outstanding.size > 0) return;
+    const requests = this.options.picker.pickRequests(peer.handle.key, room, { rng: this.options.rng });
+    const now = this.options.clock.now();
+    for (const request of requests) {
+      peer.outstanding.set(requestKey(request.index, request.begin), { request, sentAt: now });
+      peer.handle.wire.send({ type: 'request', ...request });
+    }
+    if (requests.length === 0 && peer.outstanding.size === 0) this.updateInterestQuietly(peer);
+  }
+
+  private updateInterestQuietly(peer: DownloadPeer): void {
+    const hasWanted = this.options.picker.isInteresting(peer.handle.key);
+    if (hasWanted === peer.hasWanted) return;
+    peer.hasWanted = hasWanted;
+    if (!hasWanted && weAreInterested(peer.handle)) peer.handle.actor.send({ type: 'UNINTEREST' });
+  }
+
+  /** Choked (or paused): BEP 3 says outstanding requests are dropped; fast peers reject them instead. */
+  private releaseAll(peer: DownloadPeer, cancel: boolean): void {
+    if (peer.handle.fast && !cancel) return;
+    for (const { request } of peer.outstanding.values()) {
+      this.options.picker.requestFailed(peer.handle.key, request);
+      if (cancel) peer.handle.wire.send({ type: 'cancel', ...request });
+    }
+    peer.outstanding.clear();
+    this.refillAll();
+  }
+
+  private refillAll(): void {
+    for (const peer of this.peers.values()) this.fill(peer);
+  }
+}

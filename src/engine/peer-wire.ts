@@ -1,0 +1,145 @@
+import { Observable, ReplaySubject, Subject } from 'rxjs';
+import type { Clock } from '../env/clock.js';
+import type { PeerSocket } from '../env/transport.js';
+import { ProtocolError } from '../protocol/errors.js';
+import {
+  FrameDecoder,
+  type HandshakeInit,
+  type PeerMessage,
+  type WireMessage,
+  encodeHandshake,
+  encodeMessage,
+  encodePieceHeader,
+} from '../protocol/wire/index.js';
+import { RateMeter } from './rate-meter.js';
+
+export interface PeerWireOptions {
+  clock: Clock;
+  /** Incoming connections whose handshake was already read by the server pass false. */
+  expectHandshake?: boolean;
+  maxMessageLength?: number;
+  /** Bytes already read from the socket (after a handshake read elsewhere). */
+  initialBytes?: Buffer;
+}
+
+/**
+ * One peer connection at the byte level: socket in, decoded messages out (an RxJS stream), typed
+ * messages in, bytes out. Block payloads are Buffer views, written with the 13-byte header in one
+ * corked write, never copied. Backpressure is the socket's own: `congested` mirrors
+ * `writableNeedDrain` and `drain$` fires when it clears; `pauseReading` stops the inbound flow.
+ */
+export class PeerWire {
+  readonly address: string;
+  private readonly decoder: FrameDecoder;
+  private readonly messagesSubject = new Subject<WireMessage>();
+  private readonly closedSubject = new ReplaySubject<string>(1);
+  private readonly drainSubject = new Subject<void>();
+  private closeReason: string | undefined;
+  readonly download = new RateMeter();
+  readonly upload = new RateMeter();
+  lastReceivedAt: number;
+  lastSentAt: number;
+
+  /** Every decoded message, in order. Completes when the connection closes. */
+  readonly messages$: Observable<WireMessage> = this.messagesSubject.asObservable();
+  /** Emits the reason once, when the connection has closed for any cause. */
+  readonly closed$: Observable<string> = this.closedSubject.asObservable();
+  readonly drain$: Observable<void> = this.drainSubject.asObservable();
+
+  constructor(
+    private readonly socket: PeerSocket,
+    private readonly options: PeerWireOptions,
+  ) {
+    this.address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.decoder = new FrameDecoder({ expectHandshake: options.expectHandshake ?? true, maxMessageLength: options.maxMessageLength });
+    this.lastReceivedAt = this.lastSentAt = options.clock.now();
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => this.drainSubject.next());
+    socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
+    socket.on('close', () => this.close('connection closed by peer'));
+    socket.on('end', () => this.close('connection closed by peer'));
+    if (options.initialBytes?.length) queueMicrotask(() => this.receive(options.initialBytes!));
+  }
+
+  /** The injected clock's time, for the machines that watch this connection. */
+  clockNow(): number {
+    return this.options.clock.now();
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  get reason(): string | undefined {
+    return this.closeReason;
+  }
+
+  /** True while the socket's buffer is above its high-water mark: stop producing until drain$. */
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  sendHandshake(init: HandshakeInit): void {
+    this.write(encodeHandshake(init));
+  }
+
+  send(message: PeerMessage): boolean {
+    if (message.type === 'piece') return this.sendBlock(message.index, message.begin, message.block);
+    return this.write(encodeMessage(message));
+  }
+
+  /** A `piece` message: header and block written together without concatenating them. */
+  sendBlock(index: number, begin: number, block: Buffer): boolean {
+    if (this.closed) return false;
+    this.socket.cork();
+    this.socket.write(encodePieceHeader(index, begin, block.length));
+    const ok = this.socket.write(block);
+    this.socket.uncork();
+    const now = this.options.clock.now();
+    this.upload.add(block.length, now);
+    this.lastSentAt = now;
+    return ok;
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
+  close(reason: string): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    this.socket.destroy();
+    this.messagesSubject.complete();
+    this.drainSubject.complete();
+    this.closedSubject.next(reason);
+    this.closedSubject.complete();
+  }
+
+  private write(bytes: Buffer): boolean {
+    if (this.closed) return false;
+    this.lastSentAt = this.options.clock.now();
+    return this.socket.write(bytes);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    let messages: WireMessage[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? `protocol error: ${err.message}` : `internal error: ${String(err)}`);
+      return;
+    }
+    const now = this.options.clock.now();
+    this.lastReceivedAt = now;
+    for (const message of messages) {
+      if (this.closed) return;
+      if (message.type === 'piece') this.download.add(message.block.length, now);
+      this.messagesSubject.next(message);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import type { Subscription } from 'rxjs';
+import type { PeerMessage } from '../protocol/wire/index.js';
+import { type PeerHandle, weAreChoking } from './peer-handle.js';
+
+/**
+ * Serving blocks: requests are queued per peer (bounded), answered only while we unchoke that
+ * peer, and read from storage only when its socket is not congested — so a slow peer costs a few
+ * blocks of memory, not its whole queue.
+ */
+
+export interface UploadEngineOptions {
+  pieceCount: number;
+  pieceLength: number;
+  totalLength: number;
+  /** Do we have (verified) this piece? */
+  have: (index: number) => boolean;
+  read: (offset: number, length: number) => Promise<Buffer>;
+  /** A peer broke the protocol: close it with this reason. */
+  onViolation: (key: string, reason: string) => void;
+  onReadError: (err: unknown) => void;
+  /** Queued requests per peer; what a peer sends beyond it is rejected (fast) or dropped. */
+  maxQueuedRequests?: number;
+  /** Disk reads in flight per peer. */
+  readsInFlight?: number;
+}
+
+export const MAX_BLOCK_LENGTH = 128 * 1024;
+
+interface Request {
+  index: number;
+  begin: number;
+  length: number;
+}
+
+interface UploadPeer {
+  handle: PeerHandle;
+  subscriptions: Subscription[];
+  queue: Request[];
+  reading: number;
+}
+
+export class UploadEngine {
+  private readonly peers = new Map<string, UploadPeer>();
+  private readonly maxQueued: number;
+  private readonly readsInFlight: number;
+  readonly stats = { blocks: 0, bytes: 0, ignoredWhileChoked: 0, overflow: 0 };
+
+  constructor(private readonly options: UploadEngineOptions) {
+    this.maxQueued = options.maxQueuedRequests ?? 250;
+    this.readsInFlight = options.readsInFlight ?? 4;
+  }
+
+  addPeer(handle: PeerHandle): void {
+    const peer: UploadPeer = { handle, subscriptions: [], queue: [], reading: 0 };
+    this.peers.set(handle.key, peer);
+    peer.subscriptions.push(
+      handle.wire.messages$.subscribe((message) => this.onMessage(peer, message as PeerMessage)),
+      handle.wire.drain$.subscribe(() => this.pump(peer)),
+    );
+  }
+
+  removePeer(key: string): void {
+    const peer = this.peers.get(key);
+    if (!peer) return;
+    for (const s of peer.subscriptions) s.unsubscribe();
+    peer.queue.length = 0;
+    this.peers.delete(key);
+  }
+
+  /** Tells the Peer actor to choke or unchoke; choking drops (fast: rejects) what was queued. */
+  setChoking(key: string, choke: boolean): void {
+    const peer = this.peers.get(key);
+    if (!peer || weAreChoking(peer.handle) === choke) return;
+    peer.handle.actor.send({ type: choke ? 'CHOKE' : 'UNCHOKE' });
+    if (choke) this.dropQueue(peer);
+  }
+
+  queuedRequests(key: string): number {
+    return this.peers.get(key)?.queue.length ?? 0;
+  }
+
+  private onMessage(peer: UploadPeer, message: PeerMessage): void {
+    if (message.type === 'request') return this.onRequest(peer, message);
+    if (message.type === 'cancel') {
+      const i = peer.queue.findIndex((r) => r.index === message.index && r.begin === message.begin && r.length === message.length);
+      if (i >= 0) peer.queue.splice(i, 1);
+    }
+  }
+
+  private onRequest(peer: UploadPeer, request: Request): void {
+    const problem = this.invalid(request);
+    if (problem) return this.options.onViolation(peer.handle.key, problem);
+    if (weAreChoking(peer.handle)) {
+      // Requests while choked are a race after our choke, not an attack: ignore or reject.
+      this.stats.ignoredWhileChoked++;
+      return this.reject(peer, request);
+    }
+    if (peer.queue.length >= this.maxQueued) {
+      this.stats.overflow++;
+      return this.reject(peer, request);
+    }
+    peer.queue.push(request);
+    this.pump(peer);
+  }
+
+  private invalid({ index, begin, length }: Request): string | undefined {
+    const { pieceCount, pieceLength, totalLength } = this.options;
+    if (index >= pieceCount) return `request for piece ${index} of ${pieceCount}`;
+    const size = index === pieceCount - 1 ? totalLength - pieceLength * (pieceCount - 1) : pieceLength;
+    if (length === 0 || length > MAX_BLOCK_LENGTH || begin + length > size) return `request outside piece ${index}: ${begin}+${length}`;
+    if (!this.options.have(index)) return `request for piece ${index}, which we do not have`;
+    return undefined;
+  }
+
+  private reject(peer: UploadPeer, request: Request): void {
+    if (peer.handle.fast) peer.handle.wire.send({ type: 'reject', ...request });
+  }
+
+  private dropQueue(peer: UploadPeer): void {
+    for (const request of peer.queue) this.reject(peer, request);
+    peer.queue.length = 0;
+  }
+
+  private pump(peer: UploadPeer): void {
+    const wire = peer.handle.wire;
+    while (peer.reading < this.readsInFlight && peer.queue.length > 0 && !wire.congested && !wire.closed) {
+      const request = peer.queue.shift()!;
+      peer.reading++;
+      this.options.read(request.index * this.options.pieceLength + request.begin, request.length).then(
+        (block) => {
+          peer.reading--;
+          // Choked or gone while the disk was busy: the block is no longer owed.
+          if (!this.peers.has(peer.handle.key) || weAreChoking(peer.handle)) return;
+          wire.sendBlock(request.index, request.begin, block);
+          this.stats.blocks++;
+          this.stats.bytes += block.length;
+          this.pump(peer);
+        },
+        (err: unknown) => {
+          peer.reading--;
+          this.options.onReadError(err);
+        },
+      );
+    }
+  }
+}

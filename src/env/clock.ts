@@ -1,0 +1,31 @@
+/**
+ * Time, injected. XState takes the same shape (`createActor(machine, { clock })`), so one clock —
+ * the system's, or XState's SimulatedClock in the simulator — drives every machine timer and policy.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** A repeating timer on an injected clock; returns a function that stops it. */
+export function every(clock: Clock, ms: number, fn: () => void): () => void {
+  let handle: unknown;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    fn();
+    if (!stopped) handle = clock.setTimeout(tick, ms);
+  };
+  handle = clock.setTimeout(tick, ms);
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}

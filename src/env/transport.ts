@@ -1,0 +1,63 @@
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** A byte stream to one peer: a TCP socket here, a simulated link in the simulator. */
+export interface PeerSocket extends Duplex {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
+export interface Listener {
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The network edge: everything the engine knows of sockets. */
+export interface Transport {
+  listen(options: { host?: string; port: number }, onConnection: (socket: PeerSocket) => void): Promise<Listener>;
+  connect(options: { host: string; port: number; localAddress?: string; timeoutMs: number }): Promise<PeerSocket>;
+}
+
+export const tcpTransport: Transport = {
+  listen({ host, port }, onConnection) {
+    const server = net.createServer({ noDelay: true }, (socket) => onConnection(socket));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        const address = server.address() as net.AddressInfo;
+        resolve({
+          address: address.address,
+          port: address.port,
+          // New connections are refused from here on; the ones already handed to torrents are theirs
+          // to close, so we do not wait for them (net.Server#close would).
+          close: async () => {
+            server.close();
+          },
+        });
+      });
+    });
+  },
+  connect({ host, port, localAddress, timeoutMs }) {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, localAddress, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      socket.once('error', fail);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        // The caller attaches its own error handler before the next tick.
+        socket.off('error', fail);
+        resolve(socket);
+      });
+    });
+  },
+};

@@ -1,0 +1,309 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { SimulatedClock, createActor, waitFor } from 'xstate';
+import { type IncomingHandler, type ServerEmitted, type ServerInput, serverMachine, whenListening } from '../../src/actors/server.js';
+import { systemClock } from '../../src/env/clock.js';
+import { type PeerSocket, tcpTransport } from '../../src/env/transport.js';
+import { PeerWire } from '../../src/engine/peer-wire.js';
+import { type Handshake, type WireMessage, encodeHandshake, encodeMessage } from '../../src/protocol/wire/index.js';
+import { FakeTransport, flush } from './fake-transport.js';
+
+const KNOWN = Buffer.alloc(20, 0xaa);
+const UNKNOWN = Buffer.alloc(20, 0xbb);
+const PEER_ID = Buffer.from('-TS0001-abcdefghijkl');
+
+const handshakeFor = (infoHash: Buffer) =>
+  encodeHandshake({ infoHash, peerId: PEER_ID, flags: { extensionProtocol: true, fastExtension: true } });
+
+interface Routed {
+  socket: PeerSocket;
+  handshake: Handshake;
+  rest: Buffer;
+}
+
+/** A server whose route knows KNOWN and records each socket it is handed. */
+function startServer(overrides: Partial<ServerInput> = {}) {
+  const routed: Routed[] = [];
+  const handler: IncomingHandler = (socket, handshake, rest) => {
+    socket.on('error', () => {});
+    routed.push({ socket, handshake, rest });
+  };
+  const clock = overrides.clock ?? systemClock;
+  const actor = createActor(serverMachine, {
+    ...(clock instanceof SimulatedClock ? { clock } : {}),
+    systemId: 'server',
+    input: {
+      transport: tcpTransport,
+      clock,
+      host: '127.0.0.1',
+      port: 0,
+      route: (infoHash) => (infoHash.equals(KNOWN) ? handler : undefined),
+      ...overrides,
+    },
+  });
+  const emitted: ServerEmitted[] = [];
+  actor.on('*', (e) => emitted.push(e));
+  actor.start();
+  const stop = async () => {
+    for (const r of routed) r.socket.destroy();
+    actor.send({ type: 'STOP' });
+    await waitFor(actor, (s) => s.status === 'done', { timeout: 3000 });
+  };
+  return { actor, routed, emitted, stop };
+}
+
+/** Resolves once the event has been emitted (checked after each emission). */
+function nextEmitted(emitted: ServerEmitted[], predicate: (e: ServerEmitted) => boolean, timeoutMs = 3000): Promise<ServerEmitted> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      const found = emitted.find(predicate);
+      if (found) return resolve(found);
+      if (Date.now() - started > timeoutMs) return reject(new Error('event not emitted in time'));
+      setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+function dial(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+/** Resolves when the server side has closed this connection. */
+function closedByServer(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.on('error', () => {});
+    socket.once('close', () => resolve());
+    socket.resume();
+  });
+}
+
+test('listens on a free port, routes a handshake, and the bytes after it reach the PeerWire', { timeout: 5000 }, async () => {
+  const { actor, routed, emitted, stop } = startServer();
+  const { port } = await whenListening(actor);
+  assert.ok(port > 0);
+  assert.equal(actor.getSnapshot().context.port, port);
+  assert.deepEqual(emitted[0], { type: 'listening', address: '127.0.0.1', port });
+
+  const client = await dial(port);
+  // The handshake and two messages in one write, a third message later.
+  client.write(Buffer.concat([handshakeFor(KNOWN), encodeMessage({ type: 'have', index: 7 }), encodeMessage({ type: 'interested' })]));
+  await nextEmitted(emitted, (e) => e.type === 'accepted');
+  assert.equal(routed.length, 1);
+  const { socket, handshake, rest } = routed[0]!;
+  assert.ok(handshake.infoHash.equals(KNOWN));
+  assert.ok(handshake.peerId.equals(PEER_ID));
+  assert.ok(handshake.flags.fastExtension);
+  const accepted = emitted.find((e) => e.type === 'accepted');
+  assert.deepEqual(accepted, { type: 'accepted', address: `127.0.0.1:${client.localPort}`, infoHash: KNOWN.toString('hex') });
+
+  const wire = new PeerWire(socket, { clock: systemClock, expectHandshake: false, initialBytes: rest });
+  const messages: WireMessage[] = [];
+  wire.messages$.subscribe((m) => messages.push(m));
+  client.write(encodeMessage({ type: 'have', index: 9 }));
+  const deadline = Date.now() + 3000;
+  while (messages.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(messages, [{ type: 'have', index: 7 }, { type: 'interested' }, { type: 'have', index: 9 }]);
+  assert.deepEqual(actor.getSnapshot().context.live, [wire.address]);
+
+  wire.close('test over');
+  client.destroy();
+  await stop();
+  assert.ok(actor.getSnapshot().matches('stopped'));
+});
+
+test('bytes after the handshake wait in the socket when the torrent takes it over later', { timeout: 5000 }, async () => {
+  const { actor, routed, emitted, stop } = startServer();
+  const { port } = await whenListening(actor);
+  const client = await dial(port);
+  client.write(Buffer.concat([handshakeFor(KNOWN), encodeMessage({ type: 'have', index: 1 })]));
+  await nextEmitted(emitted, (e) => e.type === 'accepted');
+  client.write(encodeMessage({ type: 'have', index: 2 }));
+  // Nobody reads the socket for a while: nothing may be lost meanwhile.
+  await new Promise((r) => setTimeout(r, 50));
+  const { socket, rest } = routed[0]!;
+  const wire = new PeerWire(socket, { clock: systemClock, expectHandshake: false, initialBytes: rest });
+  const messages: WireMessage[] = [];
+  wire.messages$.subscribe((m) => messages.push(m));
+  const deadline = Date.now() + 3000;
+  while (messages.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(messages, [{ type: 'have', index: 1 }, { type: 'have', index: 2 }]);
+  wire.close('test over');
+  client.destroy();
+  await stop();
+});
+
+test('a handshake for an unknown infohash is dropped', { timeout: 5000 }, async () => {
+  const { actor, routed, emitted, stop } = startServer();
+  const { port } = await whenListening(actor);
+  const client = await dial(port);
+  client.write(handshakeFor(UNKNOWN));
+  await closedByServer(client);
+  const rejected = await nextEmitted(emitted, (e) => e.type === 'rejected');
+  assert.equal((rejected as { reason: string }).reason, `unknown infohash ${UNKNOWN.toString('hex')}`);
+  assert.equal(routed.length, 0);
+  assert.equal(actor.getSnapshot().context.counts.rejected, 1);
+  await stop();
+});
+
+test('garbage is dropped on its first byte, without waiting for 68', { timeout: 5000 }, async () => {
+  const { actor, emitted, stop } = startServer();
+  const { port } = await whenListening(actor);
+  const client = await dial(port);
+  client.write('G'); // "GET / HTTP/1.1"… starts with a byte that cannot start a handshake
+  await closedByServer(client);
+  const rejected = await nextEmitted(emitted, (e) => e.type === 'rejected');
+  assert.match((rejected as { reason: string }).reason, /^not a BitTorrent handshake: handshake starts with 71/);
+
+  const second = await dial(port);
+  second.write(Buffer.from('\x13BitTorrent protocoX'));
+  await closedByServer(second);
+  await stop();
+});
+
+test('connections past the limit are refused at once; CONNECTION_CLOSED frees a slot', { timeout: 5000 }, async () => {
+  const { actor, routed, emitted, stop } = startServer({ maxConnections: 2 });
+  const { port } = await whenListening(actor);
+  const handedOver = await dial(port);
+  handedOver.write(handshakeFor(KNOWN));
+  await nextEmitted(emitted, (e) => e.type === 'accepted');
+  const handshaking = await dial(port); // sends nothing: holds the second slot
+  await waitFor(actor, (s) => s.context.handshaking.length === 1, { timeout: 3000 });
+
+  const refused = await dial(port);
+  await closedByServer(refused);
+  const rejected = await nextEmitted(emitted, (e) => e.type === 'rejected');
+  assert.equal((rejected as { reason: string }).reason, 'connection limit of 2 reached');
+  assert.equal(actor.getSnapshot().context.counts.overLimit, 1);
+
+  // The torrent reports the handed-over connection closed: room for one more.
+  routed[0]!.socket.destroy();
+  actor.send({ type: 'CONNECTION_CLOSED', address: `127.0.0.1:${handedOver.localPort}` });
+  assert.deepEqual(actor.getSnapshot().context.live, []);
+  const again = await dial(port);
+  again.write(handshakeFor(KNOWN));
+  await waitFor(actor, (s) => s.context.counts.accepted === 2, { timeout: 3000 });
+  assert.equal(actor.getSnapshot().context.counts.overLimit, 1);
+
+  for (const s of [handedOver, handshaking, refused, again]) s.destroy();
+  await stop();
+});
+
+test('a port in use fails with a clear message', { timeout: 5000 }, async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const { actor, emitted } = startServer({ port });
+    await assert.rejects(whenListening(actor), { message: `port ${port} is already in use on 127.0.0.1` });
+    const snapshot = actor.getSnapshot();
+    assert.ok(snapshot.matches('failed'));
+    assert.equal(snapshot.status, 'done');
+    assert.deepEqual(snapshot.output, { port: undefined, error: `port ${port} is already in use on 127.0.0.1` });
+    assert.deepEqual(emitted, [{ type: 'failed', error: `port ${port} is already in use on 127.0.0.1` }]);
+  } finally {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  }
+});
+
+// ——— timing, with a fake transport and XState's SimulatedClock ———
+
+function startSimulated(overrides: Partial<ServerInput> = {}) {
+  const clock = new SimulatedClock();
+  const transport = new FakeTransport();
+  const server = startServer({ transport, clock, ...overrides });
+  return { ...server, clock, transport };
+}
+
+test('a slowloris sending one byte a second is dropped at the handshake timeout', { timeout: 5000 }, async () => {
+  const { actor, clock, transport, emitted, routed, stop } = startSimulated({ handshakeTimeoutMs: 10_000 });
+  await whenListening(actor);
+  const socket = transport.incoming('10.0.0.7', 51000);
+  const bytes = handshakeFor(KNOWN);
+  for (let second = 0; second < 10; second++) {
+    socket.write(bytes.subarray(second, second + 1));
+    await flush();
+    assert.ok(!socket.destroyed, `still open after ${second} s`);
+    clock.increment(1000);
+  }
+  await flush();
+  assert.ok(socket.destroyed, 'dropped at 10 s');
+  assert.deepEqual(emitted.at(-1), {
+    type: 'rejected',
+    address: '10.0.0.7:51000',
+    reason: 'handshake timed out after 10000 ms (10 of 68 bytes)',
+  });
+  assert.equal(routed.length, 0);
+  assert.deepEqual(actor.getSnapshot().context.handshaking, []);
+  await stop();
+});
+
+test('a handshake that completes before the timeout is routed, and its timer is cleared', { timeout: 5000 }, async () => {
+  const { actor, clock, transport, routed, stop } = startSimulated({ handshakeTimeoutMs: 5000 });
+  await whenListening(actor);
+  const socket = transport.incoming();
+  const bytes = handshakeFor(KNOWN);
+  socket.write(bytes.subarray(0, 30));
+  await flush();
+  clock.increment(4999);
+  socket.write(bytes.subarray(30));
+  await flush();
+  assert.equal(routed.length, 1);
+  clock.increment(60_000);
+  await flush();
+  assert.ok(!socket.destroyed, 'the timeout no longer applies once handed over');
+  await stop();
+});
+
+test('STOP closes pending handshakes and the listener', { timeout: 5000 }, async () => {
+  const { actor, transport, stop } = startSimulated();
+  await whenListening(actor);
+  const pending = [transport.incoming(), transport.incoming()];
+  pending[0]!.write(handshakeFor(KNOWN).subarray(0, 20));
+  await flush();
+  assert.equal(actor.getSnapshot().context.handshaking.length, 2);
+  await stop();
+  assert.ok(pending.every((s) => s.destroyed));
+  assert.equal(transport.listening, false);
+  assert.equal(actor.getSnapshot().value, 'stopped');
+});
+
+test('a connection that closes mid-handshake is forgotten; a throwing handler costs only its connection', { timeout: 5000 }, async () => {
+  const { actor, transport, emitted, stop } = startSimulated({
+    route: () => () => {
+      throw new Error('torrent is gone');
+    },
+  });
+  await whenListening(actor);
+  const quitter = transport.incoming('10.0.0.8', 1);
+  quitter.write(handshakeFor(KNOWN).subarray(0, 10));
+  quitter.end();
+  await flush();
+  await flush();
+  assert.ok(emitted.some((e) => e.type === 'rejected' && e.reason === 'connection closed during the handshake'));
+
+  const socket = transport.incoming('10.0.0.9', 2);
+  socket.write(handshakeFor(KNOWN));
+  await flush();
+  assert.ok(socket.destroyed);
+  assert.ok(emitted.some((e) => e.type === 'rejected' && e.reason === 'handler failed: torrent is gone'));
+  const { context } = actor.getSnapshot();
+  assert.deepEqual([context.live, context.handshaking], [[], []]);
+  assert.ok(actor.getSnapshot().matches('listening'));
+  await stop();
+});
+
+test('STOP while still binding closes the listener as soon as it exists', { timeout: 5000 }, async () => {
+  const { actor, transport } = startSimulated();
+  actor.send({ type: 'STOP' });
+  assert.equal(actor.getSnapshot().value, 'stopped');
+  await flush();
+  assert.equal(transport.listening, false);
+  assert.throws(() => transport.incoming(), /not listening/);
+});

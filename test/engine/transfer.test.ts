@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makePayload, startSession, withTimeout } from './swarm-helpers.js';
+
+for (const multiFile of [false, true]) {
+  test(`one seeder → one leecher over loopback TCP, ${multiFile ? 'multi-file (nested, zero-length)' : 'single file'}`, async () => {
+    const payload = await makePayload({ multiFile, size: 2 * 1024 * 1024 + 4321, pieceLength: 32768 });
+    const seeder = await startSession();
+    const leecher = await startSession();
+    try {
+      const seeding = seeder.add(payload.meta, { downloadDir: payload.seedDir, seed: true });
+      await withTimeout(seeding.whenComplete(), 10_000, 'seeder check');
+      const leechDir = payload.dir('leech');
+      const download = leecher.add(payload.meta, { downloadDir: leechDir, peers: [{ host: '127.0.0.1', port: seeder.port }] });
+      const events: string[] = [];
+      download.events$.subscribe((e) => events.push(e.type));
+      await withTimeout(download.whenComplete(), 30_000, 'download');
+      await download.stop();
+      payload.assertSame(leechDir);
+      assert.ok(payload.meta.length % payload.meta.pieceLength !== 0, 'the last piece is shorter');
+      assert.equal(events.filter((e) => e === 'piece-verified').length, payload.meta.pieceCount);
+      assert.ok(events.includes('peer-connected'));
+      assert.equal(seeding.progress().uploaded, payload.meta.length);
+    } finally {
+      await leecher.close();
+      await seeder.close();
+      payload.cleanup();
+    }
+  });
+}
