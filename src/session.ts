@@ -3,7 +3,6 @@ import { Observable } from 'rxjs';
 import { type ActorRefFrom, createActor, waitFor } from 'xstate';
 import { serverMachine } from './actors/server.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
-import type { TrackerClientEmitted } from './actors/tracker-client.js';
 import { type Clock, systemClock } from './env/clock.js';
 import { type TrackerTransport, createTrackerTransport } from './env/tracker-transport.js';
 import { type Transport, tcpTransport } from './env/transport.js';
@@ -46,7 +45,7 @@ export interface AddTorrentOptions {
   noTrackers?: boolean;
 }
 
-export type TorrentSessionEvent = TorrentEmitted | ({ source: 'tracker' } & TrackerClientEmitted);
+export type TorrentSessionEvent = TorrentEmitted;
 
 export interface TorrentProgress {
   state: string;
@@ -74,13 +73,8 @@ export class TorrentHandle {
     private readonly onStopped: () => void,
   ) {
     this.events$ = new Observable<TorrentSessionEvent>((subscriber) => {
-      const torrentEvents = actor.on('*', (event) => subscriber.next(event as TorrentEmitted));
-      const tracker = actor.getSnapshot().context.tracker;
-      const trackerEvents = tracker?.on('*', (event) => subscriber.next({ source: 'tracker', ...(event as TrackerClientEmitted) }));
-      return () => {
-        torrentEvents.unsubscribe();
-        trackerEvents?.unsubscribe();
-      };
+      const events = actor.on('*', (event) => subscriber.next(event as TorrentEmitted));
+      return () => events.unsubscribe();
     });
   }
 

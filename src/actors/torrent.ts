@@ -15,7 +15,7 @@ import { downloaderMachine } from './downloader.js';
 import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { clientMachine } from './client.js';
 import { peerMachine } from './peer.js';
-import { trackerClientMachine } from './tracker-client.js';
+import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
 import { uploaderMachine } from './uploader.js';
 
 /**
@@ -59,6 +59,7 @@ export type TorrentEvent =
   | { type: 'PEER.INTERESTED'; key: string }
   | { type: 'PEER.CLOSED'; key: string; reason: string }
   | { type: 'PEER.VIOLATION'; key: string; reason: string }
+  | { type: 'TRACKER.EVENT'; event: TrackerClientEmitted }
   | { type: 'ADD_PEERS'; peers: { host: string; port: number }[]; source: string }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
@@ -71,7 +72,8 @@ export type TorrentEmitted =
   | { type: 'piece-verified'; index: number; have: number; total: number }
   | { type: 'piece-failed'; index: number; peers: string[] }
   | { type: 'complete' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  | { type: 'tracker'; event: TrackerClientEmitted };
 
 interface PeerEntry {
   handle?: PeerHandle;
@@ -128,6 +130,30 @@ export const torrentMachine = setup({
       for (let i = 0; i < context.meta.pieceCount; i++) if (hasPiece(event.have, i)) context.picker.setHave(i);
     },
     tellDownloaderChecked: sendTo('downloader', { type: 'CHECKED' as const }),
+    /** Trackers are told about us once we know what we have (`left` is right from the first announce). */
+    startTracker: assign({
+      tracker: ({ context, spawn, self }) => {
+        if (!context.trackerTransport || context.meta.announce.length === 0 || context.tracker) return context.tracker;
+        const { download, upload, picker, meta } = context;
+        const tracker = spawn('tracker', {
+          id: 'tracker',
+          input: {
+            tiers: meta.announce,
+            infoHash: meta.infoHash,
+            peerId: context.peerId,
+            port: context.listenPort,
+            transport: context.trackerTransport,
+            clock: context.clock,
+            rng: context.rng,
+            stats: () => ({ uploaded: upload.stats.bytes, downloaded: download.stats.bytes, left: bytesLeft(meta, picker) }),
+            onPeers: (peers, source) => self.send({ type: 'ADD_PEERS', peers, source }),
+          },
+        });
+        tracker.on('*', (event) => self.send({ type: 'TRACKER.EVENT', event: event as TrackerClientEmitted }));
+        return tracker;
+      },
+    }),
+    emitTrackerEvent: emit(({ event }) => ({ type: 'tracker' as const, event: (event as Extract<TorrentEvent, { type: 'TRACKER.EVENT' }>).event })),
     // Peers that connected while we checked were told we had nothing: tell them what we found.
     announceCheckedPieces: ({ context }) => {
       for (const entry of context.peers.values()) {
@@ -144,12 +170,12 @@ export const torrentMachine = setup({
     })),
     verifyPiece: sendTo('files', ({ event }) => ({ type: 'VERIFY' as const, index: (event as { index: number }).index })),
     forwardVerified: sendTo('downloader', ({ event }) => ({ type: 'PIECE_VERIFIED' as const, index: (event as { index: number }).index })),
-    emitVerified: emit(({ context, event }) => ({
-      type: 'piece-verified' as const,
-      index: (event as { index: number }).index,
-      have: context.meta.pieceCount - context.picker.missingCount,
-      total: context.meta.pieceCount,
-    })),
+    emitVerified: emit(({ context, event }) => {
+      const index = (event as { index: number }).index;
+      // The Downloader records the piece in the picker after this transition: count it here.
+      const have = context.meta.pieceCount - context.picker.missingCount + (context.picker.have(index) ? 0 : 1);
+      return { type: 'piece-verified' as const, index, have, total: context.meta.pieceCount };
+    }),
     blameAndForwardFailure: ({ context, event, self }) => {
       if (event.type !== 'FILES.PIECE_FAILED') return;
       const contributors = context.download.contributorsOf(event.index);
@@ -275,7 +301,7 @@ export const torrentMachine = setup({
   },
 }).createMachine({
   id: 'torrent',
-  context: ({ input, self, spawn }) => {
+  context: ({ input, self }) => {
     const picker = new PiecePicker({ pieceCount: input.meta.pieceCount, pieceLength: input.meta.pieceLength, totalLength: input.meta.length });
     const download = new DownloadEngine({
       picker,
@@ -296,24 +322,7 @@ export const torrentMachine = setup({
       onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
       onReadError: (err) => self.send({ type: 'DISK_ERROR', message: `read failed: ${describe(err)}` }),
     });
-    const tracker =
-      input.trackerTransport && input.meta.announce.length > 0
-        ? spawn('tracker', {
-            id: 'tracker',
-            input: {
-              tiers: input.meta.announce,
-              infoHash: input.meta.infoHash,
-              peerId: input.peerId,
-              port: input.listenPort,
-              transport: input.trackerTransport,
-              clock: input.clock,
-              rng: input.rng,
-              stats: () => ({ uploaded: upload.stats.bytes, downloaded: download.stats.bytes, left: bytesLeft(input.meta, picker) }),
-              onPeers: (peers, source) => self.send({ type: 'ADD_PEERS', peers, source }),
-            },
-          })
-        : undefined;
-    return { ...input, picker, download, upload, tracker, peers: new Map(), strikes: new Map(), banned: new Set(), nextPeer: 1 };
+    return { ...input, picker, download, upload, peers: new Map(), strikes: new Map(), banned: new Set(), nextPeer: 1 };
   },
   invoke: [
     {
@@ -357,8 +366,8 @@ export const torrentMachine = setup({
     checking: {
       on: {
         'FILES.CHECKED': [
-          { guard: 'checkFoundEverything', target: 'complete', actions: ['applyCheck', 'announceCheckedPieces', 'tellDownloaderChecked', 'emitChecked'] },
-          { target: 'downloading', actions: ['applyCheck', 'announceCheckedPieces', 'tellDownloaderChecked', 'emitChecked'] },
+          { guard: 'checkFoundEverything', target: 'complete', actions: ['applyCheck', 'announceCheckedPieces', 'tellDownloaderChecked', 'emitChecked', 'startTracker'] },
+          { target: 'downloading', actions: ['applyCheck', 'announceCheckedPieces', 'tellDownloaderChecked', 'emitChecked', 'startTracker'] },
         ],
         // Peers who connect while we check are wired in; the download engine waits for CHECKED.
       },
@@ -366,7 +375,8 @@ export const torrentMachine = setup({
     downloading: {
       on: {
         'FILES.PIECE_VERIFIED': [
-          { guard: 'lastMissingPiece', target: 'complete', actions: ['forwardVerified', 'emitVerified'] },
+          // `completed` is announced only for a download that happened, not for data found complete.
+          { guard: 'lastMissingPiece', target: 'complete', actions: ['forwardVerified', 'emitVerified', 'tellTrackerCompleted'] },
           { actions: ['forwardVerified', 'emitVerified'] },
         ],
         'FILES.PIECE_FAILED': { actions: ['blameAndForwardFailure', 'emitFailedPiece'] },
@@ -377,7 +387,7 @@ export const torrentMachine = setup({
       on: { RESUME: { target: 'downloading', actions: 'resumeDownload' } },
     },
     complete: {
-      entry: ['emitComplete', 'tellUploaderSeeding', 'tellTrackerCompleted'],
+      entry: ['emitComplete', 'tellUploaderSeeding'],
       always: [{ guard: 'shouldSeed', target: 'seeding' }, { target: 'stopping' }],
     },
     seeding: {},
@@ -403,6 +413,7 @@ export const torrentMachine = setup({
     'PEER.CLOSED': { actions: ['forgetPeer', 'stopPeerActor', 'emitPeerClosed'] },
     'PEER.VIOLATION': { actions: 'closePeer' },
     ADD_PEERS: { actions: 'addPeers' },
+    'TRACKER.EVENT': { actions: 'emitTrackerEvent' },
     PIECE_WRITTEN: { actions: 'verifyPiece' },
     'FILES.ERROR': { target: '.failed', actions: 'recordError' },
     DISK_ERROR: { target: '.failed', actions: 'recordError' },

@@ -98,6 +98,8 @@ export interface TrackerClientContext {
   completeAtStart: boolean;
   completedPending: boolean;
   completedSent: boolean;
+  /** STOP came while `completed` was being announced: finish telling it, then stop. */
+  stopAfterAnnounce: boolean;
   /** By URL. */
   trackerIds: Record<string, Buffer>;
   /** By UDP endpoint (host:port). */
@@ -190,6 +192,8 @@ export const trackerClientMachine = setup({
     STOP_TIMEOUT: ({ context }) => context.timeouts.stopMs,
   },
   guards: {
+    announcingCompleted: ({ context }) => context.current?.event === 'completed' || context.completedPending,
+    stopAfterAnnounce: ({ context }) => context.stopAfterAnnounce,
     noTrackers: ({ context }) => context.tiers.length === 0,
     eventPending: ({ context }) => pendingEvent(context) !== undefined,
     hasNextUrl: ({ context }) => nextCursor(context.tiers, context.cursor) !== undefined,
@@ -285,6 +289,7 @@ export const trackerClientMachine = setup({
       nextAnnounceAt: Math.min(context.nextAnnounceAt, earliestAnnounce(context)),
     })),
     stopAtLastGood: assign(({ context }) => ({ stopUrl: context.lastGoodUrl })),
+    deferStop: assign({ stopAfterAnnounce: true }),
     /** STOP mid-announce: a `started` in flight may have reached the tracker, so it is told too. */
     stopAtLastGoodOrCurrent: assign(({ context }) => ({ stopUrl: context.lastGoodUrl ?? context.current!.url })),
   },
@@ -312,6 +317,7 @@ export const trackerClientMachine = setup({
       completeAtStart: input.stats().left === 0,
       completedPending: false,
       completedSent: false,
+      stopAfterAnnounce: false,
       trackerIds: {},
       udpConnections: {},
       minIntervalMs: DEFAULT_MIN_INTERVAL_S * 1000,
@@ -350,16 +356,25 @@ export const trackerClientMachine = setup({
       },
       on: {
         COMPLETED: { guard: 'mayReportCompleted', actions: 'markCompletedPending' },
-        STOP: { target: 'stopping', actions: 'stopAtLastGoodOrCurrent' },
+        // A finished download stopping at once (no --seed) still owes the tracker its `completed`.
+        STOP: [
+          { guard: 'announcingCompleted', actions: 'deferStop' },
+          { target: 'stopping', actions: 'stopAtLastGoodOrCurrent' },
+        ],
       },
     },
     /** Transient: a tracker answered; announce again at once if an event is still to be told. */
     announced: {
-      always: [{ guard: 'eventPending', target: 'announcing' }, { target: 'waiting' }],
+      always: [
+        { guard: 'stopAfterAnnounce', target: 'stopping', actions: 'stopAtLastGood' },
+        { guard: 'eventPending', target: 'announcing' },
+        { target: 'waiting' },
+      ],
     },
     /** Transient: one URL failed; try the next one, or back off when every tier has failed. */
     failed: {
       always: [
+        { guard: 'stopAfterAnnounce', target: 'stopping', actions: 'stopAtLastGoodOrCurrent' },
         { guard: 'hasNextUrl', target: 'announcing', actions: 'advanceCursor' },
         { target: 'backingOff', actions: 'scheduleBackoff' },
       ],
