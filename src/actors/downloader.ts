@@ -76,7 +76,11 @@ export const downloaderMachine = setup({
       },
     },
     waitingForPeers: {
-      on: { PEER_ADDED: { target: 'downloading', actions: ['engineAddPeer', 'countPeerIn'] } },
+      on: {
+        PEER_ADDED: { target: 'downloading', actions: ['engineAddPeer', 'countPeerIn'] },
+        // Paused with no peer: a peer arriving later must not start the download.
+        PAUSE: { target: 'paused', actions: 'pause' },
+      },
     },
     downloading: {
       initial: 'normal',

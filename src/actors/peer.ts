@@ -141,7 +141,9 @@ export const peerMachine = setup({
   actors: { wireEvents },
   delays: {
     HANDSHAKE_TIMEOUT: ({ context }) => context.handshakeTimeoutMs,
-    KEEP_ALIVE: ({ context }) => context.keepAliveMs,
+    // Due keepAliveMs after the last thing we sent: a fixed period would let the silence grow to
+    // twice that (something sent just after a tick), past the 120 s timeout of libtorrent peers.
+    KEEP_ALIVE: ({ context }) => Math.max(1, context.wire.lastSentAt + context.keepAliveMs - clockNow(context)),
     IDLE_CHECK: ({ context }) => Math.max(1000, context.idleTimeoutMs / 4),
   },
   guards: {
