@@ -1,0 +1,12 @@
+/** actorrent as a library: a Session runs torrents; the protocol layer is usable on its own. */
+export { Session, TorrentHandle, type AddTorrentOptions, type SessionOptions, type TorrentProgress, type TorrentSessionEvent } from './session.js';
+export { parseTorrent, type Metainfo, type TorrentFile, MetainfoError } from './protocol/metainfo/index.js';
+export { parseMagnet, formatMagnet, type Magnet, MagnetError } from './protocol/magnet.js';
+export { ProtocolError } from './protocol/errors.js';
+export { createTorrentFromPath, type CreateOptions } from './storage/create-torrent.js';
+export { fsStorageFactory } from './storage/fs-storage.js';
+export { memoryStorageFactory } from './storage/memory-storage.js';
+export type { StorageFactory, TorrentStorage } from './storage/storage.js';
+export { systemClock, type Clock } from './env/clock.js';
+export { tcpTransport, type Transport } from './env/transport.js';
+export { machineToMermaid } from './diagrams/mermaid.js';
