@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ProtocolError } from '../protocol/errors.js';
+import { CliError } from './errors.js';
 import { UsageError } from './units.js';
 
 /**
@@ -43,8 +44,34 @@ program
   .addOption(new Option('--size <bytes>', 'payload size').default('4MiB'))
   .action(async (options) => (await import('./commands/demo.js')).runDemo(options));
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+withPeerOptions(
+  program
+    .command('download')
+    .description('download a torrent into <dir>/<name>; exits once every piece is verified')
+    .argument('<torrent-file>', '.torrent file')
+    .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
+    .option('--seed', 'keep seeding once complete, until interrupted'),
+).action(async (file: string, options) => (await import('./commands/download.js')).runDownload(file, options));
+
+withPeerOptions(
+  program
+    .command('seed')
+    .description('verify the data at <dir>/<name> and seed it until interrupted')
+    .argument('<torrent-file>', '.torrent file')
+    .option('-o, --output <dir>', 'folder holding the data (default: the current folder)'),
+).action(async (file: string, options) => (await import('./commands/seed.js')).runSeed(file, options));
+
+/** The options of every command that runs a peer. */
+function withPeerOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--port <n>', 'port to listen on for peers; 0 picks a free one').default('6881', '6881'))
+    .option('--bind <address>', 'listen on and dial from this local IP address (default: all)')
+    .option('--peer <host:port>', 'connect to this peer; repeatable; IPv6 as [::1]:6881', collect)
+    .option('--json', 'write one JSON event per line on stdout');
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 try {
@@ -58,7 +85,7 @@ function exitCodeFor(err: unknown): number {
     // Commander has already printed its message (or the help/version text).
     return err.exitCode === 0 ? 0 : 1;
   }
-  if (err instanceof ProtocolError || err instanceof UsageError || isFileError(err)) {
+  if (err instanceof ProtocolError || err instanceof UsageError || err instanceof CliError || isFileError(err)) {
     process.stderr.write(`actorrent: ${describe(err)}\n`);
     return 1;
   }

@@ -1,33 +1,13 @@
-import { open } from 'node:fs/promises';
 import { formatMagnet, parseMagnet } from '../../protocol/magnet.js';
-import { METAINFO_LIMITS, type Metainfo, parseTorrent } from '../../protocol/metainfo/index.js';
-import { UsageError, formatBytes } from '../units.js';
+import type { Metainfo } from '../../protocol/metainfo/index.js';
+import { loadTorrent } from '../read-torrent.js';
+import { formatBytes } from '../units.js';
 
 const FILES_SHOWN = 50;
 
 export async function runInfo(source: string, options: { json?: boolean }): Promise<void> {
-  const report = /^magnet:/i.test(source.trim()) ? magnetReport(source) : torrentReport(parseTorrent(await readTorrentFile(source)));
+  const report = /^magnet:/i.test(source.trim()) ? magnetReport(source) : torrentReport(await loadTorrent(source));
   process.stdout.write(options.json ? `${JSON.stringify(report.json)}\n` : `${report.text.join('\n')}\n`);
-}
-
-/** Reads at most the size limit, so a huge or endless file (a FIFO, /dev/zero) cannot exhaust memory. */
-async function readTorrentFile(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const limit = METAINFO_LIMITS.maxTorrentFileBytes;
-    const buffer = Buffer.alloc(limit + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    if (filled > limit) throw new UsageError(`${file}: larger than ${formatBytes(limit)}, not a torrent file`);
-    if (filled === 0) throw new UsageError(`${file}: the file is empty`);
-    return buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
 }
 
 function torrentReport(meta: Metainfo) {

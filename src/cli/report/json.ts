@@ -1,0 +1,92 @@
+import type { TrackerClientEmitted } from '../../actors/tracker-client.js';
+import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
+import type { Reporter, StartedInfo, TransferStats } from './reporter.js';
+
+/**
+ * `--json`: one JSON object per line on stdout and nothing else there, each with an `event` field.
+ * Tracker results become `{"event":"tracker",…}` whose `announce` is the tracker event sent.
+ */
+export class JsonReporter implements Reporter {
+  readonly progressIntervalMs = 1000;
+
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+
+  checking(dataPath: string): void {
+    this.write({ event: 'checking', path: dataPath });
+  }
+
+  started(info: StartedInfo): void {
+    this.write({ event: 'listening', port: info.port });
+  }
+
+  event(e: TorrentSessionEvent): void {
+    switch (e.type) {
+      case 'tracker':
+        return this.tracker(e.event);
+      case 'checked':
+        return this.write({ event: 'checked', have: e.have, total: e.total });
+      case 'peer-connected':
+        return this.write({ event: 'peer-connected', address: bracketed(e.address), direction: e.direction, client: e.client });
+      case 'peer-closed':
+        return this.write({ event: 'peer-closed', address: bracketed(e.address), reason: e.reason });
+      case 'piece-failed':
+        return this.write({ event: 'piece-failed', index: e.index });
+      // piece-verified is summed up by the progress events; complete and failed have their own calls.
+      default:
+        return;
+    }
+  }
+
+  private tracker(t: TrackerClientEmitted): void {
+    if (t.type === 'announce-ok') {
+      const { type: _type, event, ...rest } = t;
+      this.write({ event: 'tracker', announce: event, ok: true, ...rest });
+    } else if (t.type === 'announce-failed') {
+      this.write({ event: 'tracker', url: t.url, announce: t.event, ok: false, error: t.error });
+    } else if (t.type === 'warning') {
+      this.write({ event: 'tracker', url: t.url, warning: t.message });
+    }
+    // `announce` (an attempt under way) is left out: its result follows.
+  }
+
+  progress(p: TorrentProgress): void {
+    this.write({
+      event: 'progress',
+      state: p.state,
+      have: p.have,
+      total: p.total,
+      downloaded: p.downloaded,
+      uploaded: p.uploaded,
+      peers: p.peers,
+      downloadRate: Math.round(p.downloadRate),
+      uploadRate: Math.round(p.uploadRate),
+    });
+  }
+
+  complete(stats: TransferStats & { seconds: number }): void {
+    this.write({ event: 'complete', downloaded: stats.downloaded, uploaded: stats.uploaded, seconds: stats.seconds });
+  }
+
+  seeding(): void {
+    this.write({ event: 'seeding' });
+  }
+
+  stopped(info: TransferStats & { signal: string }): void {
+    this.write({ event: 'stopped', signal: info.signal, downloaded: info.downloaded, uploaded: info.uploaded });
+  }
+
+  error(message: string): void {
+    this.write({ event: 'error', message });
+  }
+
+  private write(record: Record<string, unknown>): void {
+    this.out.write(`${JSON.stringify(record)}\n`);
+  }
+}
+
+/** The engine writes `host:port`; an IPv6 host gets brackets, as `--peer` takes it (`[::1]:6881`). */
+function bracketed(address: string): string {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon);
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]${address.slice(colon)}` : address;
+}

@@ -1,0 +1,37 @@
+import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
+
+/**
+ * What a long-running command (download, seed) tells its user. The runner calls these; one
+ * implementation writes NDJSON (json.ts), the other plain lines for people (text.ts).
+ */
+export interface Reporter {
+  /** How often the runner samples progress(), in ms. */
+  readonly progressIntervalMs: number;
+  /** Seed only: hashing the data at `dataPath` before seeding it. */
+  checking(dataPath: string): void;
+  /** Listening, with the torrent added: peers can connect from now on. */
+  started(info: StartedInfo): void;
+  event(event: TorrentSessionEvent): void;
+  progress(progress: TorrentProgress): void;
+  complete(stats: TransferStats & { seconds: number }): void;
+  /** Complete, and staying up to seed until interrupted. */
+  seeding(): void;
+  stopped(info: TransferStats & { signal: string }): void;
+  /** A fatal error; main.ts also prints it to stderr. */
+  error(message: string): void;
+}
+
+export interface StartedInfo {
+  mode: 'download' | 'seed';
+  port: number;
+  name: string;
+  length: number;
+  pieces: number;
+  /** `DIR/<name>`. */
+  dataPath: string;
+}
+
+export interface TransferStats {
+  downloaded: number;
+  uploaded: number;
+}
