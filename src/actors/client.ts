@@ -63,7 +63,7 @@ export interface ClientContext {
   book: DialBook;
 }
 
-interface DialOutput {
+export interface DialOutput {
   key: string;
   socket: PeerSocket;
 }
@@ -87,7 +87,7 @@ export type ClientEmitted =
   | { type: 'dial-failed'; address: string; error: string; failures: number; gaveUp: boolean; retryAt?: number }
   | { type: 'candidates'; added: number; ignored: number; total: number };
 
-interface DialInput {
+export interface DialInput {
   transport: Transport;
   key: string;
   host: string;

@@ -28,7 +28,7 @@ export type UploaderEvent =
   | { type: 'SEEDING' }
   | { type: 'RECHOKE' };
 
-interface UploaderContext extends UploaderInput {
+export interface UploaderContext extends UploaderInput {
   peers: Map<string, PeerHandle>;
   round: number;
   optimistic?: string;
