@@ -1,12 +1,14 @@
+import { createHash } from 'node:crypto';
 import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup } from 'xstate';
-import type { Metainfo } from '../protocol/metainfo/index.js';
+import { type Metainfo, pieceHash } from '../protocol/metainfo/index.js';
 import { checkExisting, verifyPiece } from '../storage/piece-verifier.js';
 import type { TorrentStorage } from '../storage/storage.js';
 
 /**
  * The torrent's data on disk: prepares the files, checks what is already there, then verifies each
  * piece the downloader completes (SHA-1, a bounded number at a time) and reports the verdicts to the
- * Torrent. Block reads and writes go straight to the storage; a disk failure stops the torrent.
+ * Torrent. A piece assembled in memory (STORE) is hashed first and written only when it is good, in
+ * one write; a piece written block by block (VERIFY) is read back. A disk failure stops the torrent.
  */
 
 export interface FileManagerInput {
@@ -19,6 +21,8 @@ export interface FileManagerInput {
 
 export type FileManagerEvent =
   | { type: 'VERIFY'; index: number }
+  /** The blocks of a complete piece, in order; references to received buffers, never kept after the write. */
+  | { type: 'STORE'; index: number; blocks: Buffer[] }
   | { type: 'VERIFIED'; index: number; ok: boolean }
   | { type: 'DISK_ERROR'; message: string }
   | { type: 'CHECK_PROGRESS'; checked: number };
@@ -41,14 +45,14 @@ const prepareAndCheck = fromPromise<Uint8Array, { meta: Metainfo; storage: Torre
 /** Verifies pieces from a queue, a few at a time, and sends each verdict back. */
 const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: TorrentStorage; concurrency: number }>(
   ({ input, sendBack, receive }) => {
-    const queue: number[] = [];
+    const queue: ({ index: number; blocks?: Buffer[] })[] = [];
     let running = 0;
     let stopped = false;
     const next = () => {
       while (!stopped && running < input.concurrency && queue.length > 0) {
-        const index = queue.shift()!;
+        const { index, blocks } = queue.shift()!;
         running++;
-        verifyPiece(input.storage, input.meta, index).then(
+        (blocks ? storeIfValid(input.storage, input.meta, index, blocks) : verifyPiece(input.storage, input.meta, index)).then(
           (ok) => {
             running--;
             if (stopped) return;
@@ -57,14 +61,16 @@ const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: Torre
           },
           (err: unknown) => {
             running--;
-            if (!stopped) sendBack({ type: 'DISK_ERROR', message: err instanceof Error ? err.message : String(err) });
+            const what = blocks ? 'write failed' : 'read failed';
+            if (!stopped) sendBack({ type: 'DISK_ERROR', message: `${what}: ${err instanceof Error ? err.message : String(err)}` });
           },
         );
       }
     };
     receive((event) => {
-      if (event.type !== 'VERIFY') return;
-      queue.push(event.index);
+      if (event.type === 'VERIFY') queue.push({ index: event.index });
+      else if (event.type === 'STORE') queue.push({ index: event.index, blocks: event.blocks });
+      else return;
       next();
     });
     return () => {
@@ -72,6 +78,15 @@ const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: Torre
     };
   },
 );
+
+/** Hashes a piece held in memory; writes it only if it matches, so bad data never reaches the disk. */
+async function storeIfValid(storage: TorrentStorage, meta: Metainfo, index: number, blocks: Buffer[]): Promise<boolean> {
+  const hash = createHash('sha1');
+  for (const block of blocks) hash.update(block);
+  if (!hash.digest().equals(pieceHash(meta, index))) return false;
+  await storage.write(index * meta.pieceLength, blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks));
+  return true;
+}
 
 export const fileManagerMachine = setup({
   types: {
@@ -108,6 +123,7 @@ export const fileManagerMachine = setup({
       },
       on: {
         VERIFY: { actions: sendTo('verifier', ({ event }) => event) },
+        STORE: { actions: sendTo('verifier', ({ event }) => event) },
         VERIFIED: [
           {
             guard: ({ event }) => event.ok,

@@ -1,6 +1,7 @@
 import { type ActorRefFrom, assign, emit, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
 import { DownloadEngine } from '../engine/download-engine.js';
 import { PeerWire } from '../engine/peer-wire.js';
+import { PieceCache } from '../engine/piece-cache.js';
 import type { PeerHandle } from '../engine/peer-handle.js';
 import { UploadEngine } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
@@ -53,6 +54,7 @@ export interface TorrentInput {
 export type TorrentEvent =
   | FileManagerReport
   | { type: 'PIECE_WRITTEN'; index: number }
+  | { type: 'PIECE_ASSEMBLED'; index: number; blocks: Buffer[] }
   | { type: 'DISK_ERROR'; message: string }
   | { type: 'PEER.CONNECTION'; socket: PeerSocket; direction: 'incoming' | 'outgoing'; handshake?: Handshake; rest?: Buffer }
   | { type: 'PEER.READY'; key: string; remotePeerId: Buffer; fast: boolean; client?: string }
@@ -169,6 +171,10 @@ export const torrentMachine = setup({
       total: context.meta.pieceCount,
     })),
     verifyPiece: sendTo('files', ({ event }) => ({ type: 'VERIFY' as const, index: (event as { index: number }).index })),
+    storePiece: sendTo('files', ({ event }) => {
+      const e = event as Extract<TorrentEvent, { type: 'PIECE_ASSEMBLED' }>;
+      return { type: 'STORE' as const, index: e.index, blocks: e.blocks };
+    }),
     forwardVerified: sendTo('downloader', ({ event }) => ({ type: 'PIECE_VERIFIED' as const, index: (event as { index: number }).index })),
     emitVerified: emit(({ context, event }) => {
       const index = (event as { index: number }).index;
@@ -311,14 +317,19 @@ export const torrentMachine = setup({
       pipelineDepth: input.pipelineDepth,
       write: (offset, block) => input.storage.write(offset, block),
       onPieceWritten: (index) => self.send({ type: 'PIECE_WRITTEN', index }),
+      onPieceAssembled: (index, blocks) => self.send({ type: 'PIECE_ASSEMBLED', index, blocks }),
       onWriteError: (err) => self.send({ type: 'DISK_ERROR', message: `write failed: ${describe(err)}` }),
     });
+    const cache = new PieceCache(
+      { pieceLength: input.meta.pieceLength, pieceCount: input.meta.pieceCount, totalLength: input.meta.length },
+      (offset, length) => input.storage.read(offset, length),
+    );
     const upload = new UploadEngine({
       pieceCount: input.meta.pieceCount,
       pieceLength: input.meta.pieceLength,
       totalLength: input.meta.length,
       have: (index) => picker.have(index),
-      read: (offset, length) => input.storage.read(offset, length),
+      read: (offset, length) => cache.read(offset, length),
       onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
       onReadError: (err) => self.send({ type: 'DISK_ERROR', message: `read failed: ${describe(err)}` }),
     });
@@ -415,6 +426,7 @@ export const torrentMachine = setup({
     ADD_PEERS: { actions: 'addPeers' },
     'TRACKER.EVENT': { actions: 'emitTrackerEvent' },
     PIECE_WRITTEN: { actions: 'verifyPiece' },
+    PIECE_ASSEMBLED: { actions: 'storePiece' },
     'FILES.ERROR': { target: '.failed', actions: 'recordError' },
     DISK_ERROR: { target: '.failed', actions: 'recordError' },
     STOP: { target: '.stopping' },

@@ -20,6 +20,10 @@ export interface DownloadEngineOptions {
   write: (offset: number, block: Buffer) => Promise<void>;
   /** A piece has all its blocks on disk: verify it. */
   onPieceWritten: (index: number) => void;
+  /** A piece assembled in memory is complete: verify it and write it (blocks in order). */
+  onPieceAssembled: (index: number, blocks: Buffer[]) => void;
+  /** Pieces up to this size are assembled in memory and written once verified; larger ones are written block by block. */
+  assembleLimitBytes?: number;
   /** A write failed: the disk is full or gone. */
   onWriteError: (err: unknown) => void;
   /** Requests outstanding per peer (BitTorrent's own flow control). */
@@ -48,6 +52,12 @@ export class DownloadEngine {
   private readonly peers = new Map<string, DownloadPeer>();
   private readonly pendingWritesByPiece = new Map<number, number>();
   private readonly completeAwaitingWrites = new Set<number>();
+  /** Blocks of the pieces being assembled in memory, by block number. */
+  private readonly assembly = new Map<number, Buffer[]>();
+  /** Complete pieces handed over for verification, with their size, until the verdict. */
+  private readonly handedOver = new Map<number, number>();
+  private readonly assemble: boolean;
+  private readonly blockSize = 16384;
   private pendingWriteBytes = 0;
   private readingPaused = false;
   /** Starts paused: nothing is requested before the initial check says what we have. */
@@ -62,6 +72,7 @@ export class DownloadEngine {
     this.pipelineDepth = options.pipelineDepth ?? 128;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
+    this.assemble = options.pieceLength <= (options.assembleLimitBytes ?? 16 * 1024 * 1024);
   }
 
   get peerCount(): number {
@@ -105,6 +116,7 @@ export class DownloadEngine {
   }
 
   pieceVerified(index: number): void {
+    this.release(index);
     this.options.picker.pieceVerified(index);
     for (const peer of this.peers.values()) {
       peer.contributed.delete(index);
@@ -115,6 +127,7 @@ export class DownloadEngine {
   }
 
   pieceFailed(index: number): void {
+    this.release(index);
     this.options.picker.pieceFailed(index);
     for (const peer of this.peers.values()) peer.contributed.delete(index);
     this.refillAll();
@@ -201,8 +214,33 @@ export class DownloadEngine {
     peer.contributed.add(index);
     this.stats.blocks++;
     this.stats.bytes += block.length;
-    this.store(index, begin, block, result.pieceComplete);
+    if (this.assemble) this.collect(index, begin, block, result.pieceComplete);
+    else this.store(index, begin, block, result.pieceComplete);
     this.fill(peer);
+  }
+
+  /** Keeps the block with its piece; a complete piece goes to verification as a whole. */
+  private collect(index: number, begin: number, block: Buffer, pieceComplete: boolean): void {
+    let blocks = this.assembly.get(index);
+    if (!blocks) this.assembly.set(index, (blocks = []));
+    blocks[begin / this.blockSize] = block;
+    if (!pieceComplete) return;
+    this.assembly.delete(index);
+    let size = 0;
+    for (const b of blocks) size += b.length;
+    this.handedOver.set(index, size);
+    this.pendingWriteBytes += size;
+    if (!this.readingPaused && this.pendingWriteBytes > this.writeHighWaterBytes) this.setReading(false);
+    this.options.onPieceAssembled(index, blocks);
+  }
+
+  /** The verdict on a handed-over piece is in: its memory is free. */
+  private release(index: number): void {
+    const size = this.handedOver.get(index);
+    if (size === undefined) return;
+    this.handedOver.delete(index);
+    this.pendingWriteBytes -= size;
+    if (this.readingPaused && this.pendingWriteBytes <= this.writeHighWaterBytes / 2) this.setReading(true);
   }
 
   private store(index: number, begin: number, block: Buffer, pieceComplete: boolean): void {

@@ -181,8 +181,8 @@ test('a disk failure while verifying: failed, FILES.ERROR, and no verdict for th
   await storage.close();
   files.send({ type: 'VERIFY', index: 1 });
   await until(() => state().value === 'failed', 'the failure');
-  assert.equal(state().context.error, 'the storage is closed');
-  assert.deepEqual(reports.slice(1), [{ type: 'FILES.ERROR', message: 'the storage is closed' }]);
+  assert.equal(state().context.error, 'read failed: the storage is closed');
+  assert.deepEqual(reports.slice(1), [{ type: 'FILES.ERROR', message: 'read failed: the storage is closed' }]);
   files.send({ type: 'VERIFY', index: 2 });
   await new Promise((r) => setImmediate(r));
   assert.equal(reports.length, 2, 'a failed file manager verifies nothing more');
@@ -208,4 +208,30 @@ test('trustedHave skips the hash check: the files are prepared, nothing is read,
   assert.deepEqual(stats[1]?.size, 0, 'the zero-length file was created');
   assert.equal(actor.getSnapshot().children.files!.getSnapshot().value, 'ready');
   actor.stop();
+});
+
+test('STORE: a piece assembled in memory is written in one write only when its hash matches', async () => {
+  const storage = torrent.emptyStorage();
+  const { files, state, reports, ready, stop } = startFileManager({ storage });
+  await ready();
+  const good = torrent.piece(1);
+  const bad = Buffer.from(torrent.piece(2));
+  bad[0]! ^= 0xff;
+  const blocks = (b: Buffer) => [b.subarray(0, Math.ceil(b.length / 2)), b.subarray(Math.ceil(b.length / 2))];
+  files.send({ type: 'STORE', index: 1, blocks: blocks(good) });
+  files.send({ type: 'STORE', index: 2, blocks: blocks(bad) });
+  await until(() => reports.length >= 3, 'both verdicts');
+  // Verdicts come in the order the work finishes; the failed piece has no write to wait for.
+  assert.deepEqual(
+    reports.slice(1).sort((a, b) => ('index' in a && 'index' in b ? a.index - b.index : 0)),
+    [
+      { type: 'FILES.PIECE_VERIFIED', index: 1 },
+      { type: 'FILES.PIECE_FAILED', index: 2 },
+    ],
+  );
+  assert.deepEqual(await storage.read(torrent.meta.pieceLength, good.length), good);
+  // The bad piece never reached the disk.
+  await assert.rejects(storage.read(2 * torrent.meta.pieceLength, 1));
+  assert.equal(state().value, 'ready');
+  stop();
 });

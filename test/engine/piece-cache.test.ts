@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PieceCache } from '../../src/engine/piece-cache.js';
+
+function source(totalLength: number) {
+  const data = Buffer.from(Array.from({ length: totalLength }, (_, i) => (i * 7) & 0xff));
+  const reads: [number, number][] = [];
+  return {
+    data,
+    reads,
+    readRange: async (offset: number, length: number) => {
+      reads.push([offset, length]);
+      return Buffer.from(data.subarray(offset, offset + length));
+    },
+  };
+}
+
+test('the blocks of a piece cost one read of the whole piece', async () => {
+  const src = source(100_000);
+  const cache = new PieceCache({ pieceLength: 32768, pieceCount: 4, totalLength: 100_000 }, src.readRange);
+  for (let begin = 0; begin < 32768; begin += 16384) {
+    assert.deepEqual(await cache.read(32768 + begin, 16384), src.data.subarray(32768 + begin, 32768 + begin + 16384));
+  }
+  assert.deepEqual(src.reads, [[32768, 32768]]);
+  // The short last piece is read with its own size.
+  assert.deepEqual(await cache.read(98304, 1696), src.data.subarray(98304));
+  assert.deepEqual(src.reads.at(-1), [98304, 1696]);
+});
+
+test('the least recently used piece leaves first when the budget is full', async () => {
+  const src = source(4 * 1024);
+  const cache = new PieceCache({ pieceLength: 1024, pieceCount: 4, totalLength: 4096 }, src.readRange, 2048);
+  await cache.read(0, 10); // piece 0
+  await cache.read(1024, 10); // piece 1
+  await cache.read(0, 10); // piece 0 again: now most recent
+  await cache.read(2048, 10); // piece 2 evicts piece 1
+  src.reads.length = 0;
+  await cache.read(0, 10);
+  assert.deepEqual(src.reads, [], 'piece 0 stayed');
+  await cache.read(1024, 10);
+  assert.deepEqual(src.reads, [[1024, 1024]], 'piece 1 was evicted');
+});
+
+test('pieces bigger than the budget are read block by block; failed reads are not cached', async () => {
+  const src = source(8192);
+  const cache = new PieceCache({ pieceLength: 4096, pieceCount: 2, totalLength: 8192 }, src.readRange, 1024);
+  await cache.read(16, 32);
+  await cache.read(48, 32);
+  assert.deepEqual(src.reads, [[16, 32], [48, 32]]);
+
+  let fail = true;
+  const flaky = new PieceCache({ pieceLength: 1024, pieceCount: 2, totalLength: 2048 }, async (o, l) => {
+    if (fail) throw new Error('disk hiccup');
+    return Buffer.alloc(l, o);
+  });
+  await assert.rejects(flaky.read(0, 16), /disk hiccup/);
+  fail = false;
+  assert.equal((await flaky.read(0, 16)).length, 16);
+});
