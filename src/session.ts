@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { type ActorRefFrom, createActor, waitFor } from 'xstate';
+import { SYSTEM_IDS } from './actors/ids.js';
 import { serverMachine } from './actors/server.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
 import { type Clock, systemClock } from './env/clock.js';
@@ -176,6 +177,7 @@ export class Session {
   /** Starts accepting peers; rejects with a clear message when the port cannot be used. */
   async listen(): Promise<number> {
     const server = createActor(serverMachine, {
+      systemId: SYSTEM_IDS.server,
       input: {
         transport: this.transport,
         clock: this.clock,

@@ -1,3 +1,4 @@
+import { SYSTEM_IDS } from './ids.js';
 import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, setup, waitFor } from 'xstate';
 import type { Clock } from '../env/clock.js';
 import type { Listener, PeerSocket, Transport } from '../env/transport.js';
@@ -14,7 +15,7 @@ import { type HandshakeReaderEvent, handshakeReader } from './handshake-reader.j
  *      └──listen failed──▶ failed
  */
 
-export const SERVER_SYSTEM_ID = 'server';
+export const SERVER_SYSTEM_ID = SYSTEM_IDS.server;
 
 /** Takes over a routed connection. Must attach its own 'error' listener before returning. */
 export type IncomingHandler = (socket: PeerSocket, handshake: Handshake, rest: Buffer) => void;

@@ -15,6 +15,7 @@ import type { TorrentStorage } from '../storage/storage.js';
 import { downloaderMachine } from './downloader.js';
 import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { clientMachine } from './client.js';
+import { SYSTEM_IDS } from './ids.js';
 import { peerMachine } from './peer.js';
 import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
 import { uploaderMachine } from './uploader.js';
@@ -139,6 +140,7 @@ export const torrentMachine = setup({
         const { download, upload, picker, meta } = context;
         const tracker = spawn('tracker', {
           id: 'tracker',
+          systemId: SYSTEM_IDS.tracker,
           input: {
             tiers: meta.announce,
             infoHash: meta.infoHash,
@@ -338,11 +340,13 @@ export const torrentMachine = setup({
   invoke: [
     {
       id: 'files',
+      systemId: SYSTEM_IDS.files,
       src: 'fileManager',
       input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave }),
     },
     {
       id: 'client',
+      systemId: SYSTEM_IDS.client,
       src: 'client',
       input: ({ context, self }) => ({
         transport: context.transport,
@@ -354,11 +358,13 @@ export const torrentMachine = setup({
     },
     {
       id: 'downloader',
+      systemId: SYSTEM_IDS.downloader,
       src: 'downloader',
       input: ({ context }) => ({ engine: context.download, picker: context.picker }),
     },
     {
       id: 'uploader',
+      systemId: SYSTEM_IDS.uploader,
       src: 'uploader',
       input: ({ context }) => ({
         engine: context.upload,
