@@ -40,8 +40,9 @@ program
 
 program
   .command('demo')
-  .description('run the local demo on loopback (no internet needed)')
-  .addOption(new Option('--size <bytes>', 'payload size').default('4MiB'))
+  .description('run a local swarm on loopback: one seeder, N leechers, verified copies (no internet needed)')
+  .addOption(new Option('--size <bytes>', 'payload size').default('16MiB'))
+  .addOption(new Option('--leechers <n>', 'how many leechers').default('3'))
   .action(async (options) => (await import('./commands/demo.js')).runDemo(options));
 
 withPeerOptions(

@@ -1,37 +1,88 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseTorrent } from '../../protocol/metainfo/index.js';
+import { Session, type TorrentHandle } from '../../session.js';
 import { createTorrentFromPath } from '../../storage/create-torrent.js';
+import { CliError } from '../errors.js';
 import { formatBytes, parseSize } from '../units.js';
 
 /**
- * The local demo. The peer engine that will run a seeder, a tracker and leechers on loopback is not
- * built yet; until then the demo shows the part that exists: it makes a payload in a temporary
- * folder, creates its torrent, loads it back and prints what a peer would announce, then cleans up.
+ * The local swarm demo (`npm start`): a payload in a temporary folder, its torrent, one seeder and N
+ * leechers on 127.0.0.1 that know each other's ports, live progress, a byte-for-byte check of every
+ * leecher's copy, a summary of who uploaded what, then everything is removed. No internet needed.
  */
-export async function runDemo(options: { size: string }): Promise<void> {
+export async function runDemo(options: { size: string; leechers: string }): Promise<void> {
   const size = parseSize(options.size, 'size');
+  const leecherCount = Number(options.leechers);
+  if (!Number.isInteger(leecherCount) || leecherCount < 1 || leecherCount > 20) {
+    throw new CliError(`--leechers must be a whole number from 1 to 20, got ${JSON.stringify(options.leechers)}`);
+  }
+  if (size < 1 || size > 4 * 1024 ** 3) throw new CliError('--size must be between 1 byte and 4 GiB');
   const dir = await mkdtemp(path.join(tmpdir(), 'actorrent-demo-'));
+  const sessions: Session[] = [];
   try {
-    const payload = path.join(dir, 'demo-payload.bin');
+    const seedDir = path.join(dir, 'seeder');
+    await mkdir(seedDir);
+    const payload = path.join(seedDir, 'demo-payload.bin');
     await writeFile(payload, randomBytes(size));
+    const meta = parseTorrent((await createTorrentFromPath(payload, { createdBy: 'actorrent demo' })).torrent);
+    say(`payload ${formatBytes(meta.length)}, ${meta.pieceCount} pieces × ${formatBytes(meta.pieceLength)}, infohash ${meta.infoHashHex}`);
+
+    const peers: { name: string; session: Session; torrent?: TorrentHandle; dir: string }[] = [];
+    for (let i = 0; i <= leecherCount; i++) {
+      const session = new Session({ host: '127.0.0.1', port: 0 });
+      sessions.push(session);
+      await session.listen();
+      peers.push({ name: i === 0 ? 'seeder' : `leecher ${i}`, session, dir: i === 0 ? seedDir : path.join(dir, `leecher-${i}`) });
+    }
+    const seeder = peers[0]!;
+    seeder.torrent = seeder.session.add(meta, { downloadDir: seeder.dir, seed: true, noTrackers: true });
+    await seeder.torrent.whenComplete();
+    say(`seeder listening on 127.0.0.1:${seeder.session.port}; starting ${leecherCount} leechers`);
+
     const started = performance.now();
-    const { torrent } = await createTorrentFromPath(payload, { trackers: ['http://127.0.0.1:6969/announce'], createdBy: 'actorrent demo' });
-    const ms = performance.now() - started;
-    const meta = parseTorrent(torrent);
-    process.stdout.write(
-      [
-        'actorrent demo (protocol core)',
-        `  payload    ${formatBytes(meta.length)} of random bytes in ${dir}`,
-        `  torrent    ${meta.name}: ${meta.pieceCount} pieces × ${formatBytes(meta.pieceLength)}, hashed in ${ms.toFixed(0)} ms`,
-        `  infohash   ${meta.infoHashHex}`,
-        '  The loopback swarm (tracker, seeder, leechers) arrives with the peer engine.',
-        '',
-      ].join('\n'),
-    );
+    for (const peer of peers.slice(1)) {
+      const others = peers.filter((p) => p !== peer).map((p) => ({ host: '127.0.0.1', port: p.session.port }));
+      peer.torrent = peer.session.add(meta, { downloadDir: peer.dir, seed: true, noTrackers: true, peers: others });
+    }
+    const leechers = peers.slice(1);
+    const ticker = setInterval(() => say(leechers.map((p) => `${p.name} ${percent(p.torrent!)}`).join('  ')), 500);
+    try {
+      await Promise.all(leechers.map((p) => p.torrent!.whenComplete()));
+    } finally {
+      clearInterval(ticker);
+    }
+    const seconds = (performance.now() - started) / 1000;
+
+    const expected = await sha1(payload);
+    for (const p of leechers) {
+      if ((await sha1(path.join(p.dir, 'demo-payload.bin'))) !== expected) throw new CliError(`${p.name}'s copy differs from the original`);
+    }
+    say(`all ${leecherCount} copies verified byte for byte in ${seconds.toFixed(2)} s (${formatBytes((meta.length * leecherCount) / seconds)}/s delivered)`);
+    for (const p of peers) {
+      const progress = p.torrent!.progress();
+      say(`  ${p.name.padEnd(10)} uploaded ${formatBytes(progress.uploaded).padStart(10)}   downloaded ${formatBytes(progress.downloaded).padStart(10)}`);
+    }
   } finally {
+    await Promise.all(sessions.map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function percent(torrent: TorrentHandle): string {
+  const { have, total } = torrent.progress();
+  return `${Math.floor((100 * have) / total)}%`.padStart(4);
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function sha1(file: string): Promise<string> {
+  const hash = createHash('sha1');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runCli } from '../support/cli.js';
+
+test('demo: a seeder and leechers on loopback, every copy verified, temporary files removed', () => {
+  const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('actorrent-demo-')));
+  const r = runCli(['demo', '--size', '2MiB', '--leechers', '2'], { timeoutMs: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /all 2 copies verified byte for byte/);
+  assert.match(r.stdout, /leecher 2 +uploaded/);
+  const after = readdirSync(tmpdir()).filter((f) => f.startsWith('actorrent-demo-') && !before.has(f));
+  assert.deepEqual(after, [], 'the demo left its temporary folder behind');
+});
+
+test('demo: bad options exit 1 with one line', () => {
+  const r = runCli(['demo', '--leechers', 'many']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--leechers must be a whole number/);
+});
