@@ -125,6 +125,20 @@ function send(wire: PeerWire, message: PeerMessage): void {
   wire.send(message);
 }
 
+/** A bitfield of the right size with no spare bits set, or have-all / have-none between fast peers. */
+function isValidAnnouncement(context: PeerContext, message: PeerMessage): boolean {
+  if (message.type === 'bitfield') {
+    try {
+      validateBitfield(message.bitfield, context.pieceCount);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  // BEP 6: have-all / have-none only when both sides offered the fast extension.
+  return context.fast;
+}
+
 /** The action that records why the connection ends; the first reason wins. */
 function closeWith(reason: string) {
   return { type: 'setCloseReason' as const, params: { reason } };
@@ -152,20 +166,9 @@ export const peerMachine = setup({
       event.type === 'WIRE.HANDSHAKE' && event.handshake.infoHash.equals(context.infoHash),
     connectedToSelf: ({ context, event }) =>
       event.type === 'WIRE.HANDSHAKE' && event.handshake.peerId.equals(context.localPeerId),
-    announcementValid: ({ context, event }) => {
-      if (event.type !== 'WIRE.HAVE_ANNOUNCEMENT') return false;
-      const m = event.message;
-      if (m.type === 'bitfield') {
-        try {
-          validateBitfield(m.bitfield, context.pieceCount);
-          return true;
-        } catch {
-          return false;
-        }
-      }
-      // BEP 6: have-all / have-none only when both sides offered the fast extension.
-      return context.fast;
-    },
+    announcementValid: ({ context, event }) => event.type === 'WIRE.HAVE_ANNOUNCEMENT' && isValidAnnouncement(context, event.message),
+    laterAnnouncementValid: ({ context, event }) =>
+      event.type === 'WIRE.HAVE_ANNOUNCEMENT' && event.message.type !== 'have-none' && isValidAnnouncement(context, event.message),
     silentTooLong: ({ context }) => context.wire.lastReceivedAt + context.idleTimeoutMs <= clockNow(context),
   },
   actions: {
@@ -274,10 +277,13 @@ export const peerMachine = setup({
             },
             done: {
               on: {
-                'WIRE.HAVE_ANNOUNCEMENT': {
-                  target: '#peer.closed',
-                  actions: closeWith('bitfield, have-all or have-none after the first message'),
-                },
+                // BEP 3 allows a bitfield only first, but aria2 sends a fresh bitfield (or have-all
+                // once complete) in place of a run of haves whenever that is shorter, so a later one
+                // replaces what we knew. A later have-none would take pieces back: never legitimate.
+                'WIRE.HAVE_ANNOUNCEMENT': [
+                  { guard: 'laterAnnouncementValid', actions: 'emitAnnouncement' },
+                  { target: '#peer.closed', actions: closeWith('have-none or invalid bitfield after the first message') },
+                ],
               },
             },
           },

@@ -251,19 +251,38 @@ test('the greeting reads localHave when the handshake completes, not when the ac
   cleanup();
 });
 
-test('bitfield rule: a valid bitfield first is announced once; a second one closes the connection', async () => {
+test('bitfield rule: a valid bitfield first is announced once; later bitfields and have-all are announced too (aria2 sends them)', async () => {
   const { far, state, emitted, cleanup } = await connected();
-  const bitfield = Buffer.from([0xff, 0x80]);
+  const bitfield = Buffer.from([0xff, 0x00]);
   far.send({ type: 'bitfield', bitfield });
   await settle();
-  const announced = emitted.filter((e) => e.type === 'have-announcement');
-  assert.equal(announced.length, 1);
-  assert.deepEqual(announced[0], { type: 'have-announcement', message: { type: 'bitfield', bitfield } });
+  const announced = () => emitted.filter((e) => e.type === 'have-announcement');
+  assert.equal(announced().length, 1);
+  assert.deepEqual(announced()[0], { type: 'have-announcement', message: { type: 'bitfield', bitfield } });
   assert.ok(state().matches({ active: { announcement: 'done' } }));
-  far.send({ type: 'bitfield', bitfield });
+  // aria2 sends a whole bitfield instead of haves when it is shorter, and have-all once complete.
+  const more = Buffer.from([0xff, 0x80]);
+  far.send({ type: 'bitfield', bitfield: more }, { type: 'have-all' });
   await settle();
-  assert.equal(state().output?.reason, 'bitfield, have-all or have-none after the first message');
+  assert.ok(state().matches('active'), `still connected (${state().output?.reason ?? ''})`);
+  assert.deepEqual(announced().slice(1), [
+    { type: 'have-announcement', message: { type: 'bitfield', bitfield: more } },
+    { type: 'have-announcement', message: { type: 'have-all' } },
+  ]);
   cleanup();
+});
+
+test('bitfield rule: a later have-none, or a later invalid bitfield, closes the connection', async () => {
+  for (const late of [{ type: 'have-none' as const }, { type: 'bitfield' as const, bitfield: Buffer.from([0xff, 0xc1]) }]) {
+    const { far, state, emitted, cleanup } = await connected();
+    far.send({ type: 'have', index: 1 });
+    await settle();
+    far.send(late);
+    await settle();
+    assert.equal(state().output?.reason, 'have-none or invalid bitfield after the first message', late.type);
+    assert.equal(emitted.filter((e) => e.type === 'have-announcement').length, 0);
+    cleanup();
+  }
 });
 
 test('bitfield rule: extension handshake, keep-alive and port may come before the bitfield', async () => {
@@ -287,14 +306,19 @@ const lateAnnouncements: { first: Parameters<RawPeer['send']>[0]; name: string }
 ];
 
 for (const { name, first } of lateAnnouncements) {
-  test(`bitfield rule: a bitfield after ${name} closes the connection`, async () => {
-    const { far, state, cleanup } = await connected();
+  test(`bitfield rule: a bitfield after ${name} replaces what the peer had, without closing`, async () => {
+    const { far, state, emitted, cleanup } = await connected();
     far.send(first);
     await settle();
     assert.ok(state().matches({ active: { announcement: 'done' } }));
-    far.send({ type: 'bitfield', bitfield: Buffer.from([0x80, 0x00]) });
+    const bitfield = Buffer.from([0x80, 0x00]);
+    far.send({ type: 'bitfield', bitfield });
     await settle();
-    assert.equal(state().output?.reason, 'bitfield, have-all or have-none after the first message');
+    assert.ok(state().matches('active'), `still connected (${state().output?.reason ?? ''})`);
+    assert.deepEqual(
+      emitted.filter((e) => e.type === 'have-announcement'),
+      [{ type: 'have-announcement', message: { type: 'bitfield', bitfield } }],
+    );
     cleanup();
   });
 }

@@ -30,11 +30,17 @@ export async function makePayload(options: { multiFile: boolean; size: number; p
     mkdirSync(path.dirname(path.join(seedDir, f.rel)), { recursive: true });
     writeFileSync(path.join(seedDir, f.rel), f.data);
   }
-  const meta = parseTorrent((await createTorrentFromPath(target, { pieceLength: options.pieceLength, trackers: options.trackers })).torrent);
+  const { torrent } = await createTorrentFromPath(target, { pieceLength: options.pieceLength, trackers: options.trackers });
+  const meta = parseTorrent(torrent);
+  const torrentFile = path.join(root, `${meta.name}.torrent`);
+  writeFileSync(torrentFile, torrent);
   return {
     root,
     seedDir,
     meta,
+    /** The .torrent, also written to `torrentFile` (for the CLI and real clients). */
+    torrent,
+    torrentFile,
     files,
     /** Every file of the payload is byte-identical under `dir`. */
     assertSame(dir: string) {

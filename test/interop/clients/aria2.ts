@@ -1,3 +1,4 @@
+import { type BackgroundProcess, startBackground } from './background.js';
 import { runBounded } from './bounded.js';
 
 /** What `aria2c --show-files` reads in a torrent. */
@@ -43,5 +44,54 @@ export function aria2Verify(torrentFile: string, dir: string, listenPort: number
       torrentFile,
     ],
     25,
+  );
+}
+
+/**
+ * aria2c as one peer of a transfer, finding the others through the torrent's (HTTP) tracker: aria2
+ * has no option to dial a given peer, and it speaks UDP trackers only with its DHT on.
+ * - `seed`: hash-checks the data in `dir` and seeds it whatever the share ratio, until stopped;
+ * - `leech`: downloads into `dir` and exits 0 once every piece is verified (`--seed-time=0`).
+ * Listens on `listenPort` at 127.0.0.1; DHT, LPD, PEX off; plaintext allowed (aria2 tries MSE first
+ * when it dials, then falls back). Its debug log goes to `logFile`, for when a transfer fails.
+ */
+export function startAria2(options: {
+  mode: 'seed' | 'leech';
+  torrentFile: string;
+  dir: string;
+  listenPort: number;
+  lifetimeSeconds: number;
+  logFile: string;
+}): BackgroundProcess {
+  const { mode, torrentFile, dir, listenPort, lifetimeSeconds, logFile } = options;
+  const modeArgs =
+    mode === 'seed'
+      ? ['--check-integrity=true', '--bt-seed-unverified=false', '--seed-ratio=0.0']
+      : ['--seed-time=0', '--bt-stop-timeout=30'];
+  return startBackground(
+    'aria2c',
+    [
+      `--dir=${dir}`,
+      ...modeArgs,
+      `--listen-port=${listenPort}`,
+      '--interface=127.0.0.1',
+      '--disable-ipv6=true',
+      '--enable-dht=false',
+      '--enable-dht6=false',
+      '--bt-enable-lpd=false',
+      '--enable-peer-exchange=false',
+      '--bt-require-crypto=false',
+      '--file-allocation=none',
+      '--summary-interval=0',
+      '--console-log-level=warn',
+      `--log=${logFile}`,
+      '--log-level=debug',
+      '--no-conf=true',
+      '--auto-save-interval=0',
+      '--bt-save-metadata=false',
+      '--download-result=full',
+      torrentFile,
+    ],
+    lifetimeSeconds,
   );
 }

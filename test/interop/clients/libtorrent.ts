@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { PYTHON } from '../../support/tools.js';
+import { type BackgroundProcess, startBackground } from './background.js';
 import { runBounded } from './bounded.js';
 
 const script = fileURLToPath(new URL('./libtorrent_check.py', import.meta.url));
@@ -29,4 +30,26 @@ export async function libtorrentCheck(torrentFile: string, savePath: string, sec
   } catch {
     throw new Error(`libtorrent_check.py exited ${r.code} without a report: ${r.stdout}${r.stderr}`);
   }
+}
+
+const peerScript = fileURLToPath(new URL('./libtorrent_peer.py', import.meta.url));
+
+/**
+ * libtorrent as one peer of a transfer (libtorrent_peer.py): a seeder of the data in `savePath`, or a
+ * leecher into `savePath` that dials `connectTo` (`host:port`). Its events: `listening` {port},
+ * `seeding`, `peer` {ip, client, pid, outgoing, supports_extensions}, `alert` {type, message},
+ * `progress`, `complete` {seconds}; a leecher exits 0 when complete.
+ */
+export function startLibtorrentPeer(options: {
+  mode: 'seed' | 'leech';
+  torrentFile: string;
+  savePath: string;
+  lifetimeSeconds: number;
+  connectTo?: string;
+}): BackgroundProcess {
+  const { mode, torrentFile, savePath, lifetimeSeconds, connectTo } = options;
+  if (mode === 'leech' && !connectTo) throw new Error('a libtorrent leecher needs connectTo');
+  const args = [peerScript, mode, torrentFile, savePath, String(lifetimeSeconds), ...(connectTo ? [connectTo] : [])];
+  // The script ends itself after its lifetime; `timeout` is the guard if it does not.
+  return startBackground(PYTHON, args, lifetimeSeconds + 5);
 }

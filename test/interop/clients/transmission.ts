@@ -12,6 +12,8 @@ export interface TransmissionInfo {
 }
 
 export interface Transmission {
+  /** The TCP port it accepts peers on, at 127.0.0.1. */
+  peerPort: number;
   /** Runs transmission-remote against this daemon; throws unless it exits 0. */
   remote(args: string[]): Promise<string>;
   info(hash: string): Promise<TransmissionInfo>;
@@ -30,10 +32,11 @@ export async function startTransmission(workDir: string, lifetimeSeconds: number
   const confDir = path.join(workDir, 'transmission-config');
   mkdirSync(confDir, { recursive: true });
   const rpcPort = await freePort();
+  const peerPort = await freePort();
   const settings = {
     'bind-address-ipv4': '127.0.0.1',
     'bind-address-ipv6': '::1',
-    'peer-port': await freePort(),
+    'peer-port': peerPort,
     'peer-port-random-on-start': false,
     'dht-enabled': false,
     'lpd-enabled': false,
@@ -88,6 +91,7 @@ export async function startTransmission(workDir: string, lifetimeSeconds: number
     throw e;
   }
   return {
+    peerPort,
     remote,
     stop,
     info: async (hash) => {
