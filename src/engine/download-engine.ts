@@ -292,10 +292,8 @@ export class DownloadEngine {
     if (room < this.pipelineDepth / 4 && peer.outstanding.size > 0) return;
     const requests = this.options.picker.pickRequests(peer.handle.key, room, { rng: this.options.rng });
     const now = this.options.clock.now();
-    for (const request of requests) {
-      peer.outstanding.set(requestKey(request.index, request.begin), { request, sentAt: now });
-      peer.handle.wire.send({ type: 'request', ...request });
-    }
+    for (const request of requests) peer.outstanding.set(requestKey(request.index, request.begin), { request, sentAt: now });
+    peer.handle.wire.sendAll(requests.map((request) => ({ type: 'request' as const, ...request })));
     if (requests.length === 0 && peer.outstanding.size === 0) this.updateInterestQuietly(peer);
   }
 
