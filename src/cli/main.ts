@@ -39,6 +39,19 @@ program
   .action(async (source: string, options) => (await import('./commands/info.js')).runInfo(source, options));
 
 program
+  .command('tracker')
+  .description('run a BitTorrent tracker, HTTP (BEP 3/7/23/48) and UDP (BEP 15) on one port, until interrupted')
+  .addOption(new Option('--host <address>', 'IP address to listen on (0.0.0.0 or :: for every address)').default('127.0.0.1'))
+  .addOption(new Option('--port <n>', 'port for both HTTP and UDP; 0 picks a free one').default('6969'))
+  .addOption(new Option('--http-only', 'serve HTTP only').conflicts('udpOnly'))
+  .option('--udp-only', 'serve UDP only')
+  .option('--interval <seconds>', 'announce interval told to clients; peers expire after twice this (default 1800)')
+  .option('--allow <file>', 'track only the infohashes in this file (40 hex digits a line, # comments)')
+  .option('--trust-ip', 'believe the address a client claims (UDP ip field, HTTP ip parameter): only behind a proxy you run')
+  .option('--json', 'write one JSON event per line on stdout')
+  .action(async (options) => (await import('./commands/tracker.js')).runTracker(options));
+
+program
   .command('demo')
   .description('run a local swarm on loopback: one seeder, N leechers, verified copies (no internet needed)')
   .addOption(new Option('--size <bytes>', 'payload size').default('16MiB'))

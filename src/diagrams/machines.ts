@@ -6,6 +6,7 @@ import { peerMachine } from '../actors/peer.js';
 import { serverMachine } from '../actors/server.js';
 import { torrentMachine } from '../actors/torrent.js';
 import { trackerClientMachine } from '../actors/tracker-client.js';
+import { trackerServerMachine } from '../actors/tracker-server.js';
 import { uploaderMachine } from '../actors/uploader.js';
 
 /** Every machine with a generated diagram, by the diagram's file name. */
@@ -18,4 +19,5 @@ export const MACHINES: Record<string, { machine: AnyStateMachine; title: string 
   server: { machine: serverMachine, title: 'Server: accepts incoming peers' },
   client: { machine: clientMachine, title: 'Client: dials candidate peers' },
   'tracker-client': { machine: trackerClientMachine, title: 'TrackerClient: announce lifecycle' },
+  'tracker-server': { machine: trackerServerMachine, title: 'TrackerServer: HTTP and UDP tracker' },
 };

@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import { type ActorRefFrom, assign, createActor, emit, fromPromise, setup, waitFor } from 'xstate';
+import type { Clock } from '../env/clock.js';
+import {
+  type TrackerEndpoints,
+  type TrackerHandlers,
+  TrackerListenError,
+  type TrackerServerTransport,
+} from '../env/tracker-server-transport.js';
+import { type TrackerHttpReply, type TrackerHttpRequest, handleHttpRequest } from '../tracker/http-routes.js';
+import type { TrackerConfig } from '../tracker/tracker-config.js';
+import { TrackerCore, type TrackerStats } from '../tracker/tracker-core.js';
+import { type TrackerDatagram, handleDatagram } from '../tracker/udp-routes.js';
+import { describeListenError } from './server.js';
+
+/**
+ * The TrackerServer actor: a BitTorrent tracker serving HTTP (BEP 3/7/23/48) and UDP (BEP 15) on one
+ * port number. Sockets are behind an injected TrackerServerTransport; each request arrives as an
+ * event and is answered from the TrackerCore in context. Expired peers are swept on a named delay,
+ * so the clock the actor is created with drives it (use createTrackerServer, which passes the same
+ * clock to both).
+ *
+ *   starting ──bound──▶ listening ──STOP──▶ stopping ──closed──▶ stopped
+ *      │                  └─ every SWEEP: expire peers
+ *      └──bind failed──▶ failed ("port 6969 is already in use …")
+ */
+
+export const TRACKER_SERVER_SYSTEM_ID = 'tracker-server';
+
+export interface TrackerServerInput {
+  transport: TrackerServerTransport;
+  clock: Clock;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a port free for both protocols. */
+  port: number;
+  /** Both default true; at least one must be. */
+  http?: boolean;
+  udp?: boolean;
+  config?: Partial<TrackerConfig>;
+  /** Key for UDP connection ids; default 32 random bytes. */
+  secret?: Buffer;
+  /** Picks which peers to list. Default Math.random. */
+  rng?: () => number;
+}
+
+export interface TrackerServerContext {
+  transport: TrackerServerTransport;
+  clock: Clock;
+  host: string;
+  requestedPort: number;
+  http: boolean;
+  udp: boolean;
+  core: TrackerCore;
+  endpoints?: TrackerEndpoints;
+  port?: number;
+  address?: string;
+  error?: string;
+}
+
+export type TrackerServerEvent =
+  | { type: 'HTTP.REQUEST'; request: TrackerHttpRequest; respond: (reply: TrackerHttpReply) => void }
+  | { type: 'UDP.DATAGRAM'; datagram: TrackerDatagram; reply: (data: Buffer) => void }
+  | { type: 'STOP' };
+
+export type TrackerServerEmitted =
+  | { type: 'listening'; address: string; port: number; http: boolean; udp: boolean }
+  | { type: 'swept'; expiredPeers: number; droppedTorrents: number; stats: TrackerStats }
+  | { type: 'failed'; error: string };
+
+export interface TrackerServerOutput {
+  port?: number;
+  error?: string;
+  stats: TrackerStats;
+}
+
+interface ListenInput {
+  transport: TrackerServerTransport;
+  host: string;
+  port: number;
+  http: boolean;
+  udp: boolean;
+  handlers: TrackerHandlers;
+}
+
+const listen = fromPromise<TrackerEndpoints, ListenInput>(async ({ input, signal }) => {
+  const endpoints = await input.transport.listen(
+    { host: input.host, port: input.port, http: input.http, udp: input.udp },
+    input.handlers,
+  );
+  // STOP arrived while binding: do not leak the sockets.
+  if (signal.aborted) {
+    await endpoints.close();
+    throw new Error('stopped while starting');
+  }
+  return endpoints;
+});
+
+const closeEndpoints = fromPromise<void, { endpoints?: TrackerEndpoints }>(async ({ input }) => {
+  await input.endpoints?.close();
+});
+
+const INTERNAL_ERROR: TrackerHttpReply = { status: 500, contentType: 'text/plain; charset=utf-8', body: Buffer.from('internal tracker error\n') };
+const UNAVAILABLE: TrackerHttpReply = { status: 503, contentType: 'text/plain; charset=utf-8', body: Buffer.from('tracker is not running\n') };
+
+/** "port 6969 is already in use on 127.0.0.1 (UDP)", or as clear for other failures. */
+export function describeTrackerListenError(err: unknown, host: string, port: number): string {
+  if (err instanceof TrackerListenError) return `${describeListenError(err.cause, host, port)} (${err.protocol})`;
+  return describeListenError(err, host, port);
+}
+
+export const trackerServerMachine = setup({
+  types: {
+    context: {} as TrackerServerContext,
+    input: {} as TrackerServerInput,
+    events: {} as TrackerServerEvent,
+    emitted: {} as TrackerServerEmitted,
+    output: {} as TrackerServerOutput,
+  },
+  actors: { listen, closeEndpoints },
+  delays: {
+    SWEEP: ({ context }) => context.core.config.sweepIntervalMs,
+  },
+  actions: {
+    recordEndpoints: assign(({ event }) => {
+      const endpoints = (event as unknown as { output: TrackerEndpoints }).output;
+      return { endpoints, port: endpoints.port, address: endpoints.address };
+    }),
+    emitListening: emit(({ context }) => ({
+      type: 'listening' as const,
+      address: context.address ?? context.host,
+      port: context.port ?? 0,
+      http: context.http,
+      udp: context.udp,
+    })),
+    recordListenError: assign({
+      error: ({ context, event }) =>
+        describeTrackerListenError((event as unknown as { error: unknown }).error, context.host, context.requestedPort),
+    }),
+    emitFailed: emit(({ context }) => ({ type: 'failed' as const, error: context.error ?? 'failed' })),
+    // The handlers never throw by design; the guards keep one bad request from ever ending the actor.
+    serveHttp: ({ context, event }) => {
+      if (event.type !== 'HTTP.REQUEST') return;
+      try {
+        event.respond(handleHttpRequest(context.core, event.request, context.clock.now()));
+      } catch {
+        event.respond(INTERNAL_ERROR);
+      }
+    },
+    serveDatagram: ({ context, event }) => {
+      if (event.type !== 'UDP.DATAGRAM') return;
+      try {
+        const reply = handleDatagram(context.core, event.datagram, context.clock.now());
+        if (reply) event.reply(reply);
+      } catch {
+        // Dropped: a UDP client retries.
+      }
+    },
+    refuseHttp: ({ event }) => {
+      if (event.type === 'HTTP.REQUEST') event.respond(UNAVAILABLE);
+    },
+    // The registry is mutable state owned by this actor, like every request's effect on it.
+    sweep: emit(({ context }) => {
+      const swept = context.core.registry.sweep(context.clock.now());
+      return { type: 'swept' as const, ...swept, stats: context.core.stats() };
+    }),
+  },
+}).createMachine({
+  id: 'trackerServer',
+  context: ({ input }) => {
+    return {
+      transport: input.transport,
+      clock: input.clock,
+      host: input.host ?? '127.0.0.1',
+      requestedPort: input.port,
+      http: input.http ?? true,
+      udp: input.udp ?? true,
+      core: new TrackerCore(input.config ?? {}, input.secret ?? randomBytes(32), input.rng),
+    };
+  },
+  initial: 'starting',
+  states: {
+    starting: {
+      invoke: {
+        src: 'listen',
+        input: ({ context, self }) => ({
+          transport: context.transport,
+          host: context.host,
+          port: context.requestedPort,
+          http: context.http,
+          udp: context.udp,
+          handlers: {
+            http: (request, respond) => {
+              if (self.getSnapshot().status !== 'active') respond(UNAVAILABLE);
+              else self.send({ type: 'HTTP.REQUEST', request, respond });
+            },
+            datagram: (datagram, reply) => {
+              if (self.getSnapshot().status === 'active') self.send({ type: 'UDP.DATAGRAM', datagram, reply });
+            },
+          },
+        }),
+        onDone: { target: 'listening', actions: ['recordEndpoints', 'emitListening'] },
+        onError: { target: 'failed', actions: ['recordListenError', 'emitFailed'] },
+      },
+      on: { STOP: 'stopped' },
+    },
+    listening: {
+      on: {
+        'HTTP.REQUEST': { actions: 'serveHttp' },
+        'UDP.DATAGRAM': { actions: 'serveDatagram' },
+        STOP: 'stopping',
+      },
+      after: { SWEEP: { target: 'listening', reenter: true, actions: 'sweep' } },
+    },
+    stopping: {
+      invoke: {
+        src: 'closeEndpoints',
+        input: ({ context }) => ({ endpoints: context.endpoints }),
+        onDone: 'stopped',
+        onError: 'stopped',
+      },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  // Outside `listening` (racing STOP): HTTP gets 503, datagrams are dropped.
+  on: {
+    'HTTP.REQUEST': { actions: 'refuseHttp' },
+  },
+  output: ({ context }) => ({ port: context.port, error: context.error, stats: context.core.stats() }),
+});
+
+export type TrackerServerActor = ActorRefFrom<typeof trackerServerMachine>;
+
+/** Creates (not starts) the actor, its delays on the same clock as its input. */
+export function createTrackerServer(input: TrackerServerInput, options: { systemId?: string } = {}): TrackerServerActor {
+  if (input.http === false && input.udp === false) throw new TypeError('a tracker needs HTTP, UDP or both');
+  return createActor(trackerServerMachine, { input, clock: input.clock, systemId: options.systemId });
+}
+
+/** Resolves with the bound address once listening; rejects with the clear message if binding failed. */
+export async function whenTrackerListening(actor: TrackerServerActor): Promise<{ address: string; port: number }> {
+  const snapshot = await waitFor(actor, (s) => s.matches('listening') || s.status !== 'active');
+  if (!snapshot.matches('listening')) throw new Error(snapshot.context.error ?? 'tracker stopped before listening');
+  return { address: snapshot.context.address!, port: snapshot.context.port! };
+}
+
+/** Sends STOP and resolves once the sockets are closed. */
+export async function stopTrackerServer(actor: TrackerServerActor, timeoutMs = 5000): Promise<void> {
+  if (actor.getSnapshot().status === 'active') actor.send({ type: 'STOP' });
+  await waitFor(actor, (s) => s.status !== 'active', { timeout: timeoutMs }).catch(() => undefined);
+  actor.stop();
+}

@@ -1,0 +1,90 @@
+import {
+  type TrackerServerActor,
+  type TrackerServerEmitted,
+  createTrackerServer,
+  stopTrackerServer,
+  whenTrackerListening,
+} from './actors/tracker-server.js';
+import { type Clock, systemClock } from './env/clock.js';
+import { type TrackerServerTransport, createTrackerServerTransport } from './env/tracker-server-transport.js';
+import type { TrackerConfig } from './tracker/tracker-config.js';
+import type { TrackerStats } from './tracker/tracker-core.js';
+
+/**
+ * The library API of the tracker, as Session is for peers: starts a TrackerServer actor on real
+ * sockets (or an injected transport) and hands back its address, URLs, stats and a stop.
+ */
+export interface StartTrackerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a port free for both protocols. */
+  port?: number;
+  http?: boolean;
+  udp?: boolean;
+  config?: Partial<TrackerConfig>;
+  clock?: Clock;
+  transport?: TrackerServerTransport;
+  secret?: Buffer;
+  rng?: () => number;
+}
+
+export class RunningTracker {
+  constructor(
+    readonly actor: TrackerServerActor,
+    readonly address: string,
+    readonly port: number,
+    readonly http: boolean,
+    readonly udp: boolean,
+  ) {}
+
+  /** `host:port` for URLs, IPv6 in brackets. */
+  get hostPort(): string {
+    return `${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
+  }
+
+  get announceUrl(): string | undefined {
+    return this.http ? `http://${this.hostPort}/announce` : undefined;
+  }
+
+  get udpUrl(): string | undefined {
+    return this.udp ? `udp://${this.hostPort}` : undefined;
+  }
+
+  stats(): TrackerStats {
+    return this.actor.getSnapshot().context.core.stats();
+  }
+
+  on<T extends TrackerServerEmitted['type']>(type: T, handler: (event: Extract<TrackerServerEmitted, { type: T }>) => void): () => void {
+    const sub = this.actor.on(type, handler as never);
+    return () => sub.unsubscribe();
+  }
+
+  stop(): Promise<void> {
+    return stopTrackerServer(this.actor);
+  }
+}
+
+/** Rejects with a one-line message (e.g. "port 6969 is already in use on 127.0.0.1 (UDP)") if it cannot bind. */
+export async function startTracker(options: StartTrackerOptions = {}): Promise<RunningTracker> {
+  const http = options.http ?? true;
+  const udp = options.udp ?? true;
+  const actor = createTrackerServer({
+    transport: options.transport ?? createTrackerServerTransport(),
+    clock: options.clock ?? systemClock,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    http,
+    udp,
+    config: options.config,
+    secret: options.secret,
+    rng: options.rng,
+  });
+  actor.start();
+  try {
+    const { address, port } = await whenTrackerListening(actor);
+    return new RunningTracker(actor, address, port, http, udp);
+  } catch (err) {
+    actor.stop();
+    throw err;
+  }
+}

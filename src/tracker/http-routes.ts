@@ -1,0 +1,135 @@
+import { ProtocolError } from '../protocol/errors.js';
+import {
+  type TrackerPeer,
+  encodeAnnounceResponse,
+  encodeFailure,
+  encodeScrapeResponse,
+  normalizeHost,
+  parseAnnounceQuery,
+  parseScrapeQuery,
+  type ScrapeStats,
+} from '../protocol/tracker/index.js';
+import { type ClientAddress, clientAddress } from './client-address.js';
+import { NOT_ALLOWED, type TrackerCore } from './tracker-core.js';
+
+/** An HTTP request as the transport hands it over: the request line and where it came from. */
+export interface TrackerHttpRequest {
+  method: string;
+  /** The request target as received (path and raw query), e.g. `/announce?info_hash=%12…`. */
+  url: string;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface TrackerHttpReply {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * Serves one HTTP request: `GET /announce`, `GET /scrape`, `GET /stats`; 404 for other paths, 405 for
+ * other methods. A bad announce or scrape gets a bencoded `failure reason` with status 200, as
+ * trackers do (clients show the reason only from a 200). Never throws.
+ */
+export function handleHttpRequest(core: TrackerCore, request: TrackerHttpRequest, now: number): TrackerHttpReply {
+  const q = request.url.indexOf('?');
+  const path = q === -1 ? request.url : request.url.slice(0, q);
+  const rawQuery = q === -1 ? '' : request.url.slice(q + 1);
+  const route = ROUTES.get(path);
+  if (route === undefined) {
+    core.counts.http.notFound++;
+    return text(404, 'not found\n');
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'only GET\n');
+  if (route === 'stats') {
+    core.counts.http.stats++;
+    return { status: 200, contentType: 'application/json', body: Buffer.from(`${JSON.stringify(core.stats())}\n`) };
+  }
+  core.counts.http[route]++;
+  try {
+    return bencoded(route === 'announce' ? announce(core, request, rawQuery, now) : scrape(core, rawQuery));
+  } catch (err) {
+    core.counts.http.failed++;
+    // Our own codec's errors say what was wrong with the request; anything else is our bug.
+    const reason = err instanceof ProtocolError || err instanceof RefusalError ? err.message : 'internal tracker error';
+    return bencoded(encodeFailure(reason));
+  }
+}
+
+const ROUTES = new Map<string, 'announce' | 'scrape' | 'stats'>([
+  ['/announce', 'announce'],
+  ['/scrape', 'scrape'],
+  ['/stats', 'stats'],
+]);
+
+class RefusalError extends Error {}
+
+function announce(core: TrackerCore, request: TrackerHttpRequest, rawQuery: string, now: number): Buffer {
+  const query = parseAnnounceQuery(rawQuery);
+  if (!core.allows(query.infoHash)) throw new RefusalError(NOT_ALLOWED);
+  const from = announcedAddress(core, request.remoteAddress, query.ip);
+  const outcome = core.registry.announce(
+    {
+      infoHash: query.infoHash,
+      peerId: query.peerId,
+      host: from.host,
+      family: from.family,
+      port: query.port,
+      left: query.left,
+      event: query.event,
+      numwant: query.numwant,
+    },
+    now,
+    core.rng,
+  );
+  // BEP 23: compact unless the client asks otherwise; the dictionary form carries peer ids unless no_peer_id=1.
+  const compact = query.compact ?? true;
+  const withIds = !compact && !query.noPeerId;
+  const peers: TrackerPeer[] = outcome.peers.map((p) =>
+    withIds ? { host: p.host, port: p.port, peerId: Buffer.from(p.peerId, 'latin1') } : { host: p.host, port: p.port },
+  );
+  return encodeAnnounceResponse(
+    {
+      interval: core.config.interval,
+      minInterval: core.config.minInterval,
+      complete: outcome.complete,
+      incomplete: outcome.incomplete,
+      downloaded: outcome.downloaded,
+      peers,
+    },
+    { compact, includePeerId: withIds },
+  );
+}
+
+/** The socket's address; the `ip` parameter only when configured to trust it (and it is an IP). */
+function announcedAddress(core: TrackerCore, remoteAddress: string, ipParam: string | undefined): ClientAddress {
+  if (core.config.trustIp && ipParam !== undefined) {
+    const kind = normalizeHost(ipParam)?.kind;
+    const claimed = kind === 'ipv4' || kind === 'ipv6' ? clientAddress(ipParam) : undefined;
+    if (claimed) return claimed;
+  }
+  const from = clientAddress(remoteAddress);
+  if (!from) throw new RefusalError('cannot tell your address');
+  return from;
+}
+
+function scrape(core: TrackerCore, rawQuery: string): Buffer {
+  const { infoHashes } = parseScrapeQuery(rawQuery);
+  // A full scrape (no info_hash) would list every torrent: refused, it is a cheap way to make us work.
+  if (infoHashes.length === 0) throw new RefusalError('scrape needs at least one info_hash');
+  if (infoHashes.length > core.config.maxScrapeHashes) {
+    throw new RefusalError(`scrape asks about ${infoHashes.length} infohashes; at most ${core.config.maxScrapeHashes} at a time`);
+  }
+  const files = new Map<string, ScrapeStats>();
+  for (const hash of infoHashes) files.set(hash.toString('hex'), core.registry.scrape(hash));
+  return encodeScrapeResponse(files);
+}
+
+function bencoded(body: Buffer): TrackerHttpReply {
+  return { status: 200, contentType: 'text/plain', body };
+}
+
+function text(status: number, body: string): TrackerHttpReply {
+  return { status, contentType: 'text/plain; charset=utf-8', body: Buffer.from(body) };
+}
