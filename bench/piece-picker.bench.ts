@@ -3,24 +3,15 @@
 // request answered and its pipeline refilled. The bar: 30,000 blocks/s must cost a small share of one core.
 // Run: node --import tsx bench/piece-picker.bench.ts
 import { PiecePicker } from '../src/policy/piece-picker.js';
+import { seededRng } from '../src/env/rng.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = 100_000;
 const PIECE_LENGTH = 256 * 1024;
 const PEERS = 50;
 const PIPELINE = Number(process.argv[2] ?? 16);
 
-const rng = mulberry32(1);
+const rng = seededRng(1);
 const picker = new PiecePicker({ pieceCount: PIECES, pieceLength: PIECE_LENGTH, totalLength: PIECES * PIECE_LENGTH });
 const ids = Array.from({ length: PEERS }, (_, i) => `peer${i}`);
 

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
+import { seededRng } from '../../src/env/rng.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 
-/** A small seeded PRNG (mulberry32), so every fuzz run is reproducible from its seed. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRng } from '../../src/env/rng.js';
 
 export function randomBytes(rng: () => number, maxLength: number): Buffer {
   const out = Buffer.alloc(Math.floor(rng() * (maxLength + 1)));

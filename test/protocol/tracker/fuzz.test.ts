@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError } from '../../../src/protocol/errors.js';
+import { seededRng } from '../../../src/env/rng.js';
 import {
   buildAnnounceUrl,
   buildScrapeUrl,
@@ -42,19 +43,8 @@ import {
 const SEED = 0x7a11c0de;
 const ROUNDS = 120_000;
 
-/** mulberry32: small, fast, good enough to fuzz with, and reproducible from SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = rng(SEED);
+const random = seededRng(SEED);
 const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;
 const hash = (b: number): Buffer => Buffer.alloc(20, b);
