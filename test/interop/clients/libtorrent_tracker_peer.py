@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A libtorrent peer that finds its swarm only through the trackers named in the torrent.
 
-  /usr/bin/python3 libtorrent_tracker_peer.py seed|leech TORRENT SAVE_PATH SECONDS
+  /usr/bin/python3 libtorrent_tracker_peer.py seed|leech TORRENT SAVE_PATH SECONDS [BIND_IP]
 
 seed:  checks the data in SAVE_PATH and seeds it until SIGTERM / SIGINT, or until SECONDS pass.
 leech: downloads into SAVE_PATH and exits 0 once every piece is verified and the tracker has
@@ -12,7 +12,7 @@ Either way it stops gracefully: it pauses the torrent, which announces `stopped`
 Prints one JSON object per line: `listening` {port}, `tracker-announce` {url, announce} (BEP 15 event
 code: 0 none, 1 completed, 2 started, 3 stopped), `tracker-reply` {url, peers}, `tracker-error`
 {url, message}, `seeding`, `complete` {seconds, downloaded}, `error` {message}, `exit` {code}.
-Bound to 127.0.0.1, TCP only, DHT/LSD/UPnP/NAT-PMP off: the tracker is its only source of peers.
+Bound to BIND_IP (default 127.0.0.1), TCP only, DHT/LSD/UPnP/NAT-PMP off: the tracker is its only source of peers.
 """
 import json
 import signal
@@ -51,12 +51,13 @@ def report(alerts):
 
 def main():
     mode, torrent, save_path, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    bind_ip = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
     deadline = time.monotonic() + seconds
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
     ses = lt.session({
-        "listen_interfaces": "127.0.0.1:0", "outgoing_interfaces": "127.0.0.1",
+        "listen_interfaces": bind_ip + ":0", "outgoing_interfaces": bind_ip,
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
         "enable_outgoing_utp": False, "enable_incoming_utp": False,
         "allow_multiple_connections_per_ip": True,

@@ -17,8 +17,17 @@ const peerScript = fileURLToPath(new URL('./libtorrent_tracker_peer.py', import.
  * trackers alone (DHT, LSD and PEX are off). Stopping it (SIGTERM) is graceful: it announces
  * `stopped` and waits for the tracker's answer.
  */
-export function startLibtorrentTrackerPeer(mode: 'seed' | 'leech', torrentFile: string, savePath: string, lifetimeSeconds: number): BackgroundProcess {
-  return startBackground(PYTHON, [peerScript, mode, torrentFile, savePath, String(lifetimeSeconds)], lifetimeSeconds + 5);
+export function startLibtorrentTrackerPeer(
+  mode: 'seed' | 'leech',
+  torrentFile: string,
+  savePath: string,
+  lifetimeSeconds: number,
+  options: { bindIp?: string; command?: string[] } = {},
+): BackgroundProcess {
+  // `command` runs it under a prefix (e.g. `ip netns exec NS`), still bounded by `timeout` outside it.
+  const [program, ...prefix] = [...(options.command ?? []), PYTHON];
+  const args = [...prefix, peerScript, mode, torrentFile, savePath, String(lifetimeSeconds), ...(options.bindIp ? [options.bindIp] : [])];
+  return startBackground(program!, args, lifetimeSeconds + 5);
 }
 
 /** What the tracker says of one torrent: BEP 48 over HTTP, or BEP 15 over UDP (as a client would ask). */

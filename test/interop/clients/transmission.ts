@@ -27,14 +27,22 @@ export interface Transmission {
  * Starts transmission-daemon with its own config folder inside `workDir`: RPC and peer port on
  * 127.0.0.1, DHT, LPD, uTP, PEX and port forwarding off, added torrents left stopped (they are still
  * verified), so it never contacts anything.
+ * With `netns`, the daemon and every transmission-remote run inside that network namespace (RPC on
+ * its loopback) and peers are bound to `bindAddress`: Transmission dials non-loopback peers only.
  */
-export async function startTransmission(workDir: string, lifetimeSeconds: number): Promise<Transmission> {
+export async function startTransmission(
+  workDir: string,
+  lifetimeSeconds: number,
+  options: { netns?: string; bindAddress?: string } = {},
+): Promise<Transmission> {
+  const inNamespace = (command: string, args: string[]): [string, string[]] =>
+    options.netns ? ['ip', ['netns', 'exec', options.netns, command, ...args]] : [command, args];
   const confDir = path.join(workDir, 'transmission-config');
   mkdirSync(confDir, { recursive: true });
   const rpcPort = await freePort();
   const peerPort = await freePort();
   const settings = {
-    'bind-address-ipv4': '127.0.0.1',
+    'bind-address-ipv4': options.bindAddress ?? '127.0.0.1',
     'bind-address-ipv6': '::1',
     'peer-port': peerPort,
     'peer-port-random-on-start': false,
@@ -62,7 +70,8 @@ export async function startTransmission(workDir: string, lifetimeSeconds: number
   };
   writeFileSync(path.join(confDir, 'settings.json'), JSON.stringify(settings, null, 2));
   // `timeout` bounds the daemon even if this process dies; a TERM sent to it is passed on.
-  const daemon = spawn('timeout', ['-k', '3', String(lifetimeSeconds), 'transmission-daemon', '-f', '-g', confDir], {
+  const [daemonCommand, daemonArgs] = inNamespace('transmission-daemon', ['-f', '-g', confDir]);
+  const daemon = spawn('timeout', ['-k', '3', String(lifetimeSeconds), daemonCommand, ...daemonArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -71,13 +80,13 @@ export async function startTransmission(workDir: string, lifetimeSeconds: number
   const endpoint = `127.0.0.1:${rpcPort}`;
 
   const remote = async (args: string[]) => {
-    const r = await runBounded('transmission-remote', [endpoint, ...args], 10);
+    const r = await runBounded(...inNamespace('transmission-remote', [endpoint, ...args]), 10);
     if (r.code !== 0) throw new Error(`transmission-remote ${args.join(' ')} exited ${r.code}: ${r.stdout}${r.stderr}\ndaemon log: ${log}`);
     return r.stdout;
   };
   const stop = async () => {
     if (daemon.exitCode !== null || daemon.signalCode !== null) return;
-    await runBounded('transmission-remote', [endpoint, '--exit'], 5).catch(() => undefined);
+    await runBounded(...inNamespace('transmission-remote', [endpoint, '--exit']), 5).catch(() => undefined);
     if (await settles(exited, 5000)) return;
     killByPid(daemon, 'SIGTERM');
     if (await settles(exited, 5000)) return;
