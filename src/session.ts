@@ -30,6 +30,8 @@ export interface SessionOptions {
   rng?: () => number;
   peerId?: Buffer;
   maxIncomingConnections?: number;
+  /** A connection must complete its handshake within this long (incoming and outgoing). Default 10 s. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface AddTorrentOptions {
@@ -42,6 +44,11 @@ export interface AddTorrentOptions {
   /** Resume data: pieces known to be on disk, so the hash check is skipped. */
   trustedHave?: Uint8Array;
   maxPeers?: number;
+  /** Only these pieces (a bitfield, as trustedHave) are fetched; complete once they are all verified. Default: all. */
+  wanted?: Uint8Array;
+  /** Bytes per second for this torrent, over all its peers; undefined = unlimited. */
+  uploadLimit?: number;
+  downloadLimit?: number;
   /** Skip the trackers in the torrent (peers come only from `peers`). */
   noTrackers?: boolean;
 }
@@ -96,10 +103,13 @@ export class TorrentHandle {
       downloadRate += entry.wire.download.rate(now);
       uploadRate += entry.wire.upload.rate(now);
     }
+    // With a file selection, progress counts only the wanted pieces.
+    let wanted = 0;
+    for (let i = 0; i < this.meta.pieceCount; i++) if (context.picker.isWanted(i)) wanted++;
     return {
       state: this.state,
-      have: this.meta.pieceCount - context.picker.missingCount,
-      total: this.meta.pieceCount,
+      have: wanted - context.picker.missingCount,
+      total: wanted,
       downloaded: context.download.stats.bytes,
       uploaded: context.upload.stats.bytes,
       peers,
@@ -184,6 +194,7 @@ export class Session {
         host: this.options.host,
         port: this.options.port ?? 0,
         maxConnections: this.options.maxIncomingConnections,
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         route: (infoHash) => {
           const torrent = this.torrents.get(infoHash.toString('hex'));
           if (!torrent) return undefined;
@@ -218,7 +229,11 @@ export class Session {
         rng: this.rng,
         seed: options.seed ?? false,
         trustedHave: options.trustedHave,
+        wanted: options.wanted,
+        uploadLimit: options.uploadLimit,
+        downloadLimit: options.downloadLimit,
         maxPeers: options.maxPeers,
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         transport: this.transport,
         trackerTransport: options.noTrackers ? undefined : this.trackerTransport,
         listenPort: this.boundPort,

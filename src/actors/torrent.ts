@@ -3,6 +3,7 @@ import { DownloadEngine } from '../engine/download-engine.js';
 import { PeerWire } from '../engine/peer-wire.js';
 import { PieceCache } from '../engine/piece-cache.js';
 import type { PeerHandle } from '../engine/peer-handle.js';
+import { TokenBucket } from '../engine/token-bucket.js';
 import { UploadEngine } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
@@ -37,6 +38,11 @@ export interface TorrentInput {
   seed: boolean;
   /** Resume data: pieces known to be present, so the initial hash check is skipped. */
   trustedHave?: Uint8Array;
+  /**
+   * File selection (`--select`): a bitfield (checkExisting layout) of the pieces to fetch; the others
+   * are never requested and the torrent is complete once every wanted piece is verified. Default: all.
+   */
+  wanted?: Uint8Array;
   /** Dials peers (the Client actor). */
   transport: Transport;
   /** Announces to the torrent's trackers; without it the torrent uses only the peers it is given. */
@@ -46,6 +52,9 @@ export interface TorrentInput {
   /** Dial from this local address (`--bind`). */
   localAddress?: string;
   maxPeers?: number;
+  /** Bytes per second over all peers (`--upload-limit`, `--download-limit`); undefined = unlimited. */
+  uploadLimit?: number;
+  downloadLimit?: number;
   /** How many pieces a peer may send that fail their hash before it is banned. */
   maxHashFailures?: number;
   pipelineDepth?: number;
@@ -123,7 +132,8 @@ export const torrentMachine = setup({
     // Guards run before the Downloader records the verdict: is this the last piece we lack?
     lastMissingPiece: ({ context }) => context.picker.missingCount === 1,
     checkFoundEverything: ({ context, event }) =>
-      event.type === 'FILES.CHECKED' && Array.from({ length: context.meta.pieceCount }, (_, i) => i).every((i) => hasPiece(event.have, i)),
+      event.type === 'FILES.CHECKED' &&
+      Array.from({ length: context.meta.pieceCount }, (_, i) => i).every((i) => hasPiece(event.have, i) || !context.picker.isWanted(i)),
     shouldSeed: ({ context }) => context.seed,
     roomForPeer: ({ context }) => context.peers.size < (context.maxPeers ?? 50),
   },
@@ -169,7 +179,7 @@ export const torrentMachine = setup({
     },
     emitChecked: emit(({ context }) => ({
       type: 'checked' as const,
-      have: context.meta.pieceCount - context.picker.missingCount,
+      have: context.picker.haveCount,
       total: context.meta.pieceCount,
     })),
     verifyPiece: sendTo('files', ({ event }) => ({ type: 'VERIFY' as const, index: (event as { index: number }).index })),
@@ -181,7 +191,7 @@ export const torrentMachine = setup({
     emitVerified: emit(({ context, event }) => {
       const index = (event as { index: number }).index;
       // The Downloader records the piece in the picker after this transition: count it here.
-      const have = context.meta.pieceCount - context.picker.missingCount + (context.picker.have(index) ? 0 : 1);
+      const have = context.picker.haveCount + (context.picker.have(index) ? 0 : 1);
       return { type: 'piece-verified' as const, index, have, total: context.meta.pieceCount };
     }),
     blameAndForwardFailure: ({ context, event, self }) => {
@@ -311,16 +321,19 @@ export const torrentMachine = setup({
   id: 'torrent',
   context: ({ input, self }) => {
     const picker = new PiecePicker({ pieceCount: input.meta.pieceCount, pieceLength: input.meta.pieceLength, totalLength: input.meta.length });
+    if (input.wanted) for (let i = 0; i < input.meta.pieceCount; i++) if (!hasPiece(input.wanted, i)) picker.setWanted(i, false);
     const download = new DownloadEngine({
       picker,
       clock: input.clock,
       rng: input.rng,
       pieceLength: input.meta.pieceLength,
       pipelineDepth: input.pipelineDepth,
+      limiter: input.downloadLimit ? new TokenBucket(input.downloadLimit, input.clock) : undefined,
       write: (offset, block) => input.storage.write(offset, block),
       onPieceWritten: (index) => self.send({ type: 'PIECE_WRITTEN', index }),
       onPieceAssembled: (index, blocks) => self.send({ type: 'PIECE_ASSEMBLED', index, blocks }),
       onWriteError: (err) => self.send({ type: 'DISK_ERROR', message: `write failed: ${describe(err)}` }),
+      onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
     });
     const cache = new PieceCache(
       { pieceLength: input.meta.pieceLength, pieceCount: input.meta.pieceCount, totalLength: input.meta.length },
@@ -331,6 +344,7 @@ export const torrentMachine = setup({
       pieceLength: input.meta.pieceLength,
       totalLength: input.meta.length,
       have: (index) => picker.have(index),
+      limiter: input.uploadLimit ? new TokenBucket(input.uploadLimit, input.clock) : undefined,
       read: (offset, length) => cache.read(offset, length),
       onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
       onReadError: (err) => self.send({ type: 'DISK_ERROR', message: `read failed: ${describe(err)}` }),

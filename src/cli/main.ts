@@ -64,7 +64,8 @@ withPeerOptions(
     .description('download a torrent into <dir>/<name>; exits once every piece is verified')
     .argument('<torrent-file>', '.torrent file')
     .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
-    .option('--seed', 'keep seeding once complete, until interrupted'),
+    .option('--seed', 'keep seeding once complete, until interrupted')
+    .option('--select <glob>', 'fetch only the files matching this glob (path inside the torrent, e.g. "docs/*.pdf"); repeatable', collect),
 ).action(async (file: string, options) => (await import('./commands/download.js')).runDownload(file, options));
 
 withPeerOptions(
@@ -81,12 +82,21 @@ function withPeerOptions(command: Command): Command {
     .addOption(new Option('--port <n>', 'port to listen on for peers; 0 picks a free one').default('6881', '6881'))
     .option('--bind <address>', 'listen on and dial from this local IP address (default: all)')
     .option('--peer <host:port>', 'connect to this peer; repeatable; IPv6 as [::1]:6881', collect)
-    .option('--json', 'write one JSON event per line on stdout');
+    .option('--tracker <url>', 'an extra tracker, after the torrent\'s own (a tier of its own); repeatable', collect)
+    .option('--max-peers <n>', 'at most this many peer connections (default 50)')
+    .option('--upload-limit <rate>', 'upload at most this many bytes/s (e.g. 512k, 2MiB; 0 = unlimited)')
+    .option('--download-limit <rate>', 'download at most this many bytes/s (e.g. 1M; 0 = unlimited)')
+    .addOption(new Option('--json', 'write one JSON event per line on stdout').conflicts(['quiet', 'verbose']))
+    .addOption(new Option('-q, --quiet', 'print only problems').conflicts('verbose'))
+    .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors');
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+// `--verbose` anywhere before `--`: stack traces with errors.
+const verbose = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined).some((a) => a === '--verbose' || a === '-v');
 
 try {
   await program.parseAsync(process.argv);
@@ -94,13 +104,19 @@ try {
   process.exitCode = exitCodeFor(err);
 }
 
+/** 0 for help/version, 2 for a mistake in the invocation, 1 for a failure while running, 70 for a bug. */
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     // Commander has already printed its message (or the help/version text).
-    return err.exitCode === 0 ? 0 : 1;
+    return err.exitCode === 0 ? 0 : 2;
   }
-  if (err instanceof ProtocolError || err instanceof UsageError || err instanceof CliError || isFileError(err)) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`actorrent: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof ProtocolError || err instanceof CliError || isFileError(err)) {
     process.stderr.write(`actorrent: ${describe(err)}\n`);
+    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
   process.stderr.write(`actorrent: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -9,6 +9,8 @@ import { checkExisting, hasPiece } from '../storage/piece-verifier.js';
 import { CliError } from './errors.js';
 import { onInterrupt } from './interrupt.js';
 import { loadTorrent } from './read-torrent.js';
+import { readTrustedHave, writeResume } from './resume-file.js';
+import { selectFiles } from './select.js';
 import { JsonReporter } from './report/json.js';
 import type { Reporter } from './report/reporter.js';
 import { TextReporter } from './report/text.js';
@@ -29,20 +31,44 @@ export interface RunTorrentOptions {
   /** Stay up once complete, seeding until interrupted. */
   keepSeeding: boolean;
   json: boolean;
+  /** Extra trackers (`--tracker`), each appended to the torrent's as a tier of its own. */
+  trackers?: string[];
+  maxPeers?: number;
+  /** `--select` globs: fetch only the matching files. */
+  select?: string[];
+  /** Bytes per second; undefined = unlimited. */
+  uploadLimit?: number;
+  downloadLimit?: number;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export async function runTorrent(options: RunTorrentOptions): Promise<void> {
-  const reporter: Reporter = options.json ? new JsonReporter() : new TextReporter();
+  const reporter: Reporter = options.json ? new JsonReporter() : new TextReporter(undefined, undefined, { quiet: options.quiet, verbose: options.verbose });
   let session: Session | undefined;
   let handle: TorrentHandle | undefined;
+  // Resume data is saved only once the torrent knows what it has (past its initial check).
+  let resumeTarget: { downloadDir: string; meta: Metainfo } | undefined;
+  let checked = false;
   let ticker: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   let interrupted = false;
   // Called from the normal end, from an error and from a signal: runs once.
   const shutdown = () => {
     clearInterval(ticker);
-    closing ??= session?.close() ?? Promise.resolve();
+    closing ??= (async () => {
+      await session?.close();
+      await saveResumeState();
+    })();
     return closing;
+  };
+  // After close(): every verified piece is written and the files are flushed and closed.
+  const saveResumeState = async () => {
+    if (!handle || !resumeTarget || !checked) return;
+    const have = handle.actor.getSnapshot().context.picker.haveBitfield();
+    await writeResume(resumeTarget.downloadDir, resumeTarget.meta, have).catch((err: unknown) => {
+      reporter.warning(`could not save resume data: ${messageOf(err)}`);
+    });
   };
   const interrupts = onInterrupt(async (signal) => {
     interrupted = true;
@@ -61,7 +87,8 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   process.stdout.on('error', onOutputError);
 
   try {
-    const meta = await loadTorrent(options.torrentFile);
+    const meta = withExtraTrackers(await loadTorrent(options.torrentFile), options.trackers ?? []);
+    const selection = options.select?.length ? selectFiles(meta, options.select) : undefined;
     const downloadDir = path.resolve(options.outputDir);
     const dataPath = path.join(downloadDir, meta.name);
     if (options.mode === 'download') await ensureWritableFolder(downloadDir);
@@ -70,21 +97,44 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     await session.listen().catch((err: unknown) => {
       throw new CliError(messageOf(err));
     });
-    let trustedHave: Uint8Array | undefined;
-    if (options.mode === 'seed') {
+    const resume = await readTrustedHave(downloadDir, meta);
+    let trustedHave = resume.trusted ? resume.have : undefined;
+    if (options.mode === 'seed' && !(trustedHave && countPieces(trustedHave, meta.pieceCount) === meta.pieceCount)) {
       reporter.checking(dataPath);
       trustedHave = await checkCompleteData(meta, downloadDir, dataPath);
     }
+    reporter.resume(resume.trusted ? { resumed: true } : { resumed: false, reason: resume.reason });
 
-    const torrent = session.add(meta, { downloadDir, seed: options.keepSeeding, peers: options.peers, trustedHave });
+    const torrent = session.add(meta, {
+      downloadDir,
+      seed: options.keepSeeding,
+      peers: options.peers,
+      trustedHave,
+      maxPeers: options.maxPeers,
+      wanted: selection?.wanted,
+      uploadLimit: options.uploadLimit,
+      downloadLimit: options.downloadLimit,
+    });
     handle = torrent;
+    resumeTarget = { downloadDir, meta };
     const startedAt = performance.now();
-    torrent.events$.subscribe((event) => reporter.event(event));
+    torrent.events$.subscribe((event) => {
+      if (event.type === 'checked') checked = true;
+      reporter.event(event);
+    });
     const failed = firstValueFrom(torrent.events$.pipe(filter((e) => e.type === 'failed'))).then((e) => {
       throw new CliError(`${options.mode} failed: ${'message' in e ? e.message : 'unknown error'}`);
     });
     failed.catch(() => undefined); // observed below, or not at all if we end first
-    reporter.started({ mode: options.mode, port: session.port, name: meta.name, length: meta.length, pieces: meta.pieceCount, dataPath });
+    reporter.started({
+      mode: options.mode,
+      port: session.port,
+      name: meta.name,
+      length: meta.length,
+      pieces: meta.pieceCount,
+      dataPath,
+      selected: selection?.files.map((i) => meta.files[i]!.path.join('/')),
+    });
     ticker = setInterval(() => reporter.progress(torrent.progress()), reporter.progressIntervalMs);
 
     await Promise.race([torrent.whenComplete(), failed]).catch((err: unknown) => {
@@ -110,6 +160,19 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     interrupts.remove();
     process.stdout.off('error', onOutputError);
   }
+}
+
+/** `--tracker URL`: each extra tracker becomes a tier of its own after the torrent's, unless already listed. */
+function withExtraTrackers(meta: Metainfo, trackers: string[]): Metainfo {
+  const known = new Set(meta.announce.flat());
+  const extra = trackers.filter((url, i) => !known.has(url) && trackers.indexOf(url) === i);
+  return extra.length === 0 ? meta : { ...meta, announce: [...meta.announce, ...extra.map((url) => [url])] };
+}
+
+function countPieces(have: Uint8Array, pieceCount: number): number {
+  let n = 0;
+  for (let i = 0; i < pieceCount; i++) if (hasPiece(have, i)) n++;
+  return n;
 }
 
 /** Creates the folder if needed and checks that we may write in it, before anything is started. */

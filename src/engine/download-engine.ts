@@ -3,6 +3,7 @@ import type { Clock } from '../env/clock.js';
 import type { PiecePicker, BlockRequest } from '../policy/piece-picker.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
 import { type PeerHandle, peerUnchokedUs, weAreInterested } from './peer-handle.js';
+import type { TokenBucket } from './token-bucket.js';
 
 /**
  * The block traffic of a download: availability from bitfields and haves, requests kept in a
@@ -31,6 +32,12 @@ export interface DownloadEngineOptions {
   requestTimeoutMs?: number;
   /** Bytes received but not yet written above which every socket stops reading. */
   writeHighWaterBytes?: number;
+  /** A peer broke the protocol (a block never requested, a `have` out of range): close it with this reason. */
+  onViolation?: (key: string, reason: string) => void;
+  /** `--download-limit`: a block is requested only when the bucket has its bytes. */
+  limiter?: TokenBucket;
+  /** Requests we gave up on (cancelled, timed out, choked) remembered per peer, so a late answer is not taken for an attack. */
+  maxRecentlyReleased?: number;
 }
 
 interface DownloadPeer {
@@ -38,6 +45,8 @@ interface DownloadPeer {
   subscriptions: Subscription[];
   /** Outstanding requests by "index:begin", with when they were sent. */
   outstanding: Map<string, { request: BlockRequest; sentAt: number }>;
+  /** Requests given up on ("index:begin:length"), oldest first, bounded: their answers may still be on the way. */
+  released: Set<string>;
   /** The peer has at least one piece we still want. */
   hasWanted: boolean;
   /** Pieces this peer sent blocks for (for strikes when a piece fails). */
@@ -47,6 +56,7 @@ interface DownloadPeer {
 }
 
 const requestKey = (index: number, begin: number) => `${index}:${begin}`;
+const releasedKey = (index: number, begin: number, length: number) => `${index}:${begin}:${length}`;
 
 export class DownloadEngine {
   private readonly peers = new Map<string, DownloadPeer>();
@@ -65,6 +75,7 @@ export class DownloadEngine {
   private readonly pipelineDepth: number;
   private readonly requestTimeoutMs: number;
   private readonly writeHighWaterBytes: number;
+  private readonly maxRecentlyReleased: number;
   /** Blocks that arrived and were useful / wasted (duplicates, unrequested). */
   readonly stats = { blocks: 0, bytes: 0, wastedBytes: 0, timeouts: 0 };
 
@@ -72,6 +83,7 @@ export class DownloadEngine {
     this.pipelineDepth = options.pipelineDepth ?? 128;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
+    this.maxRecentlyReleased = Math.max(options.maxRecentlyReleased ?? 1024, 2 * this.pipelineDepth);
     this.assemble = options.pieceLength <= (options.assembleLimitBytes ?? 16 * 1024 * 1024);
   }
 
@@ -84,6 +96,7 @@ export class DownloadEngine {
       handle,
       subscriptions: [],
       outstanding: new Map(),
+      released: new Set(),
       hasWanted: false,
       contributed: new Set(),
       blocksReceived: 0,
@@ -151,6 +164,7 @@ export class DownloadEngine {
       for (const [key, { request, sentAt }] of peer.outstanding) {
         if (now - sentAt < this.requestTimeoutMs) continue;
         peer.outstanding.delete(key);
+        this.remember(peer, request);
         this.options.picker.requestFailed(peer.handle.key, request);
         this.stats.timeouts++;
         expired = true;
@@ -171,6 +185,7 @@ export class DownloadEngine {
       case 'piece':
         return this.onBlock(peer, message.index, message.begin, message.block);
       case 'have':
+        if (message.index >= picker.pieceCount) return this.violation(peer, `have for piece ${message.index} of ${picker.pieceCount}`);
         picker.peerHave(peer.handle.key, message.index);
         if (!peer.hasWanted && !picker.have(message.index) && picker.isWanted(message.index)) this.updateInterest(peer);
         return;
@@ -198,9 +213,11 @@ export class DownloadEngine {
     const key = requestKey(index, begin);
     const entry = peer.outstanding.get(key);
     if (!entry || entry.request.length !== block.length) {
-      // A late answer to a request we cancelled or that timed out: not hostile, just dropped.
       this.stats.wastedBytes += block.length;
-      return;
+      // A late answer to a request we cancelled or that timed out: not hostile, just dropped.
+      if (peer.released.has(releasedKey(index, begin, block.length))) return;
+      // A block we never asked for (or of another length): the peer is lying or broken.
+      return this.violation(peer, `sent a block never requested: piece ${index} at ${begin}, ${block.length} bytes`);
     }
     peer.outstanding.delete(key);
     const result = this.options.picker.blockReceived(peer.handle.key, entry.request);
@@ -272,6 +289,7 @@ export class DownloadEngine {
   private cancelAt(key: string, request: BlockRequest): void {
     const peer = this.peers.get(key);
     if (!peer?.outstanding.delete(requestKey(request.index, request.begin))) return;
+    this.remember(peer, request);
     peer.handle.wire.send({ type: 'cancel', ...request });
   }
 
@@ -288,9 +306,17 @@ export class DownloadEngine {
   /** Tops the peer's pipeline up to its depth, if it lets us download. */
   private fill(peer: DownloadPeer): void {
     if (this.paused || !peer.hasWanted || peer.handle.wire.closed || !peerUnchokedUs(peer.handle)) return;
-    const room = this.pipelineDepth - peer.outstanding.size;
+    let room = this.pipelineDepth - peer.outstanding.size;
     if (room < this.pipelineDepth / 4 && peer.outstanding.size > 0) return;
+    const limiter = this.options.limiter;
+    if (limiter) {
+      // Blocks are at most blockSize: request only what the budget pays for, and come back for the rest.
+      const affordable = Math.floor(limiter.available() / this.blockSize);
+      if (affordable <= 0) return limiter.whenAvailable(this.blockSize, () => this.refillAll());
+      room = Math.min(room, affordable);
+    }
     const requests = this.options.picker.pickRequests(peer.handle.key, room, { rng: this.options.rng });
+    limiter?.take(requests.reduce((sum, r) => sum + r.length, 0));
     const now = this.options.clock.now();
     for (const request of requests) peer.outstanding.set(requestKey(request.index, request.begin), { request, sentAt: now });
     peer.handle.wire.sendAll(requests.map((request) => ({ type: 'request' as const, ...request })));
@@ -308,11 +334,24 @@ export class DownloadEngine {
   private releaseAll(peer: DownloadPeer, cancel: boolean): void {
     if (peer.handle.fast && !cancel) return;
     for (const { request } of peer.outstanding.values()) {
+      this.remember(peer, request);
       this.options.picker.requestFailed(peer.handle.key, request);
       if (cancel) peer.handle.wire.send({ type: 'cancel', ...request });
     }
     peer.outstanding.clear();
     this.refillAll();
+  }
+
+  /** Keeps a released request in the peer's bounded memory, dropping the oldest beyond the cap. */
+  private remember(peer: DownloadPeer, request: BlockRequest): void {
+    const key = releasedKey(request.index, request.begin, request.length);
+    peer.released.delete(key);
+    peer.released.add(key);
+    if (peer.released.size > this.maxRecentlyReleased) peer.released.delete(peer.released.values().next().value!);
+  }
+
+  private violation(peer: DownloadPeer, reason: string): void {
+    this.options.onViolation?.(peer.handle.key, reason);
   }
 
   private refillAll(): void {

@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { PeerMessage } from '../protocol/wire/index.js';
 import { type PeerHandle, weAreChoking } from './peer-handle.js';
+import type { TokenBucket } from './token-bucket.js';
 
 /**
  * Serving blocks: requests are queued per peer (bounded), answered only while we unchoke that
@@ -22,6 +23,8 @@ export interface UploadEngineOptions {
   maxQueuedRequests?: number;
   /** Disk reads in flight per peer. */
   readsInFlight?: number;
+  /** `--upload-limit`: a block is read and sent only when the bucket has its bytes. */
+  limiter?: TokenBucket;
 }
 
 export const MAX_BLOCK_LENGTH = 128 * 1024;
@@ -113,7 +116,8 @@ export class UploadEngine {
   }
 
   private reject(peer: UploadPeer, request: Request): void {
-    if (peer.handle.fast) peer.handle.wire.send({ type: 'reject', ...request });
+    // Fields named one by one: `request` may be the received message, whose own `type` must not leak in.
+    if (peer.handle.fast) peer.handle.wire.send({ type: 'reject', index: request.index, begin: request.begin, length: request.length });
   }
 
   private dropQueue(peer: UploadPeer): void {
@@ -121,9 +125,18 @@ export class UploadEngine {
     peer.queue.length = 0;
   }
 
+  private pumpAll(): void {
+    for (const peer of this.peers.values()) this.pump(peer);
+  }
+
   private pump(peer: UploadPeer): void {
     const wire = peer.handle.wire;
     while (peer.reading < this.readsInFlight && peer.queue.length > 0 && !wire.congested && !wire.closed) {
+      const limiter = this.options.limiter;
+      if (limiter && !limiter.tryTake(peer.queue[0]!.length)) {
+        limiter.whenAvailable(peer.queue[0]!.length, () => this.pumpAll());
+        return;
+      }
       const request = peer.queue.shift()!;
       peer.reading++;
       this.options.read(request.index * this.options.pieceLength + request.begin, request.length).then(

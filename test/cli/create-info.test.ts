@@ -12,8 +12,9 @@ const fixtures = fileURLToPath(new URL('../fixtures/libtorrent-test-torrents/', 
 
 const actorrent = (args: string[], cwd?: string) => runCli(args, { cwd });
 
-function assertCleanFailure(r: CliResult, message: RegExp) {
-  assert.equal(r.status, 1, r.stderr);
+/** Exit 1 for a failure while running, 2 for a mistake in the invocation (usage). */
+function assertCleanFailure(r: CliResult, message: RegExp, status = 1) {
+  assert.equal(r.status, status, r.stderr);
   assert.match(r.stderr, message);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   assert.equal(r.stderr.trim().split('\n').filter((l) => !/run with --help/.test(l)).length, 1, `one line: ${r.stderr}`);
@@ -87,7 +88,7 @@ test('info of a magnet link', () => {
   assert.deepEqual(json.announce, ['udp://127.0.0.1:6969']);
 });
 
-test('bad input: exit status 1 and one line naming the problem', () => {
+test('bad input: one line naming the problem; exit status 1, or 2 for usage errors', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'actorrent-cli-'));
   try {
     writeFileSync(path.join(dir, 'garbage.torrent'), 'this is not bencode');
@@ -100,12 +101,12 @@ test('bad input: exit status 1 and one line naming the problem', () => {
     assertCleanFailure(actorrent(['info', path.join(fixtures, 'v2_only.torrent')]), /v2 torrents are not supported yet/);
     assertCleanFailure(actorrent(['info', path.join(fixtures, 'many_pieces.torrent')]), /pieces is more than/);
     assertCleanFailure(actorrent(['info', 'magnet:?dn=no-hash']), /magnet/);
-    assertCleanFailure(actorrent(['info']), /missing required argument/);
-    assertCleanFailure(actorrent(['info', 'x', '--bogus']), /unknown option '--bogus'/);
-    assertCleanFailure(actorrent(['frobnicate']), /unknown command/);
-    assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '--piece-length', 'lots']), /invalid piece length "lots"/);
-    assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '--piece-length', '1000']), /power of two/);
-    assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '-a', 'not a url']), /not a URL/);
+    assertCleanFailure(actorrent(['info']), /missing required argument/, 2);
+    assertCleanFailure(actorrent(['info', 'x', '--bogus']), /unknown option '--bogus'/, 2);
+    assertCleanFailure(actorrent(['frobnicate']), /unknown command/, 2);
+    assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '--piece-length', 'lots']), /invalid piece length "lots"/, 2);
+    assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '--piece-length', '1000']), /power of two/, 2);
+    assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '-a', 'not a url']), /not a URL/, 2);
     assertCleanFailure(actorrent(['create', path.join(dir, 'nothing-here')]), /no such file or folder/);
     assertCleanFailure(actorrent(['create', path.join(dir, 'data.bin'), '-o', path.join(dir, 'no', 'such', 'dir.torrent')]), /no such file or folder/);
   } finally {

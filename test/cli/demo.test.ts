@@ -14,8 +14,8 @@ test('demo: a seeder and leechers on loopback, every copy verified, temporary fi
   assert.deepEqual(after, [], 'the demo left its temporary folder behind');
 });
 
-test('demo: bad options exit 1 with one line', () => {
+test('demo: bad options are usage errors: exit 2 with one line', () => {
   const r = runCli(['demo', '--leechers', 'many']);
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   assert.match(r.stderr, /--leechers must be a whole number/);
 });

@@ -43,8 +43,9 @@ function makeSwarmFolder(trackers: string[] = []) {
 
 const portOf = (listening: CliEvent) => listening['port'] as number;
 
-function assertOneLineFailure(r: CliResult, message: RegExp) {
-  assert.equal(r.status, 1, `status ${r.status}; stderr: ${r.stderr}`);
+/** Exit 1 for a failure while running, 2 for a mistake in the invocation (usage). */
+function assertOneLineFailure(r: CliResult, message: RegExp, status = 1) {
+  assert.equal(r.status, status, `status ${r.status}; stderr: ${r.stderr}`);
   assert.match(r.stderr, message);
   assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -184,19 +185,19 @@ test('seed refuses missing or incomplete data with one line saying how many piec
   }
 });
 
-test('bad input: one line naming the problem, exit status 1', async () => {
+test('bad input: one line naming the problem; exit status 1, or 2 for usage errors', async () => {
   const swarm = makeSwarmFolder();
   const blocker = net.createServer();
   try {
     const t = swarm.torrent;
     assertOneLineFailure(runCli(['download', path.join(swarm.root, 'missing.torrent')]), /missing\.torrent: no such file or folder/);
     assertOneLineFailure(runCli(['seed', path.join(swarm.seedDir, 'share/big.bin')]), /big\.bin: not a valid torrent file/);
-    assertOneLineFailure(runCli(['download', t, '--peer', 'nowhere']), /invalid --peer "nowhere": use HOST:PORT/);
-    assertOneLineFailure(runCli(['download', t, '--peer', '::1:6881']), /invalid --peer "::1:6881".*\[::1\]:6881/);
-    assertOneLineFailure(runCli(['seed', t, '--peer', '127.0.0.1:70000']), /invalid --peer "127\.0\.0\.1:70000"/);
-    assertOneLineFailure(runCli(['download', t, '--port', '65536']), /invalid port "65536"/);
-    assertOneLineFailure(runCli(['seed', t, '--port', 'http']), /invalid port "http"/);
-    assertOneLineFailure(runCli(['download', t, '--bind', 'localhost']), /invalid --bind address "localhost"/);
+    assertOneLineFailure(runCli(['download', t, '--peer', 'nowhere']), /invalid --peer "nowhere": use HOST:PORT/, 2);
+    assertOneLineFailure(runCli(['download', t, '--peer', '::1:6881']), /invalid --peer "::1:6881".*\[::1\]:6881/, 2);
+    assertOneLineFailure(runCli(['seed', t, '--peer', '127.0.0.1:70000']), /invalid --peer "127\.0\.0\.1:70000"/, 2);
+    assertOneLineFailure(runCli(['download', t, '--port', '65536']), /invalid port "65536"/, 2);
+    assertOneLineFailure(runCli(['seed', t, '--port', 'http']), /invalid port "http"/, 2);
+    assertOneLineFailure(runCli(['download', t, '--bind', 'localhost']), /invalid --bind address "localhost"/, 2);
     assertOneLineFailure(runCli(['download', t, '-o', path.join(t, 'sub'), '--port', '0']), /cannot use the output folder .*share\.torrent.sub: a file is in the way/);
 
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

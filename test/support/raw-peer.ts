@@ -6,12 +6,12 @@ import {
   encodeHandshake,
   encodeMessage,
 } from '../../src/protocol/wire/index.js';
-import type { DuplexEnd } from './duplex-pair.js';
+import type { Duplex } from 'node:stream';
 
 /**
  * The far end of a connection, spoken by a test in raw bytes through the real codec: it records
  * every message we send it (decoded with a FrameDecoder, the handshake first) and writes whatever
- * frames the test scripts.
+ * frames the test scripts. Any duplex works: a DuplexEnd in memory or a real net.Socket.
  */
 export class RawPeer {
   /** Everything received and not yet taken, in order. */
@@ -22,8 +22,9 @@ export class RawPeer {
   private readonly listeners: ((message: WireMessage) => void)[] = [];
 
   constructor(
-    readonly socket: DuplexEnd,
-    options: { expectHandshake?: boolean } = {},
+    readonly socket: Duplex,
+    /** `record: false` keeps nothing in `received` (listeners still hear everything): for floods. */
+    options: { expectHandshake?: boolean; record?: boolean } = {},
   ) {
     this.decoder = new FrameDecoder({ expectHandshake: options.expectHandshake ?? true, maxMessageLength: 4 * 1024 * 1024 });
     socket.on('data', (chunk: Buffer) => {
@@ -35,7 +36,7 @@ export class RawPeer {
         return;
       }
       for (const message of messages) {
-        this.received.push(message);
+        if (options.record !== false) this.received.push(message);
         for (const listener of this.listeners) listener(message);
       }
     });

@@ -7,7 +7,8 @@ import { parseTorrent } from '../../protocol/metainfo/index.js';
 import { Session, type TorrentHandle } from '../../session.js';
 import { createTorrentFromPath } from '../../storage/create-torrent.js';
 import { CliError } from '../errors.js';
-import { formatBytes, parseSize } from '../units.js';
+import { LiveLines, bar } from '../report/live-lines.js';
+import { formatBytes, parseSize, UsageError } from '../units.js';
 
 /**
  * The local swarm demo (`npm start`): a payload in a temporary folder, its torrent, one seeder and N
@@ -18,9 +19,9 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
   const size = parseSize(options.size, 'size');
   const leecherCount = Number(options.leechers);
   if (!Number.isInteger(leecherCount) || leecherCount < 1 || leecherCount > 20) {
-    throw new CliError(`--leechers must be a whole number from 1 to 20, got ${JSON.stringify(options.leechers)}`);
+    throw new UsageError(`--leechers must be a whole number from 1 to 20, got ${JSON.stringify(options.leechers)}`);
   }
-  if (size < 1 || size > 4 * 1024 ** 3) throw new CliError('--size must be between 1 byte and 4 GiB');
+  if (size < 1 || size > 4 * 1024 ** 3) throw new UsageError('--size must be between 1 byte and 4 GiB');
   const dir = await mkdtemp(path.join(tmpdir(), 'actorrent-demo-'));
   const sessions: Session[] = [];
   try {
@@ -49,9 +50,19 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
       peer.torrent = peer.session.add(meta, { downloadDir: peer.dir, seed: true, noTrackers: true, peers: others });
     }
     const leechers = peers.slice(1);
-    const ticker = setInterval(() => say(leechers.map((p) => `${p.name} ${percent(p.torrent!)}`).join('  ')), 500);
+    // On a terminal: one live bar per peer, redrawn in place; elsewhere a plain line every half second.
+    const live = process.stdout.isTTY ? new LiveLines(process.stdout) : undefined;
+    const draw = () =>
+      live
+        ? live.render(peers.map((p) => peerBar(p.name, p.torrent!)))
+        : say(leechers.map((p) => `${p.name} ${percent(p.torrent!)}`).join('  '));
+    const ticker = setInterval(draw, 500);
     try {
       await Promise.all(leechers.map((p) => p.torrent!.whenComplete()));
+      if (live) {
+        draw();
+        live.done();
+      }
     } finally {
       clearInterval(ticker);
     }
@@ -70,6 +81,12 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
     await Promise.all(sessions.map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function peerBar(name: string, torrent: TorrentHandle): string {
+  const p = torrent.progress();
+  const rate = (bytes: number) => `${formatBytes(Math.round(bytes))}/s`.padStart(12);
+  return `${name.padEnd(10)} ${bar(p.total === 0 ? 1 : p.have / p.total)} ${percent(torrent)}  down ${rate(p.downloadRate)}  up ${rate(p.uploadRate)}  ${p.peers} peer${p.peers === 1 ? '' : 's'}`;
 }
 
 function percent(torrent: TorrentHandle): string {

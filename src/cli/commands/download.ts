@@ -1,25 +1,18 @@
-import { parseBind, parsePeer, parsePort } from '../network-options.js';
+import { type PeerCommandOptions, parsePeerCommandOptions } from '../peer-command-options.js';
 import { runTorrent } from '../run-torrent.js';
 
-export interface DownloadCommandOptions {
-  output?: string;
-  port: string;
-  bind?: string;
-  peer?: string[];
+export interface DownloadCommandOptions extends PeerCommandOptions {
   seed?: boolean;
-  json?: boolean;
+  select?: string[];
 }
 
-/** `actorrent download <torrent-file>`: fetch into `-o DIR/<name>`, exit 0 once every piece is verified. */
+/** `actorrent download <torrent-file>`: fetch into `-o DIR/<name>`, exit 0 once every (selected) piece is verified. */
 export async function runDownload(torrentFile: string, options: DownloadCommandOptions): Promise<void> {
   await runTorrent({
+    ...parsePeerCommandOptions(options),
     mode: 'download',
     torrentFile,
-    outputDir: options.output ?? '.',
-    port: parsePort(options.port),
-    bind: options.bind === undefined ? undefined : parseBind(options.bind),
-    peers: (options.peer ?? []).map(parsePeer),
     keepSeeding: options.seed === true,
-    json: options.json === true,
+    select: options.select,
   });
 }

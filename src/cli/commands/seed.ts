@@ -1,24 +1,9 @@
-import { parseBind, parsePeer, parsePort } from '../network-options.js';
+import { type PeerCommandOptions, parsePeerCommandOptions } from '../peer-command-options.js';
 import { runTorrent } from '../run-torrent.js';
 
-export interface SeedCommandOptions {
-  output?: string;
-  port: string;
-  bind?: string;
-  peer?: string[];
-  json?: boolean;
-}
+export type SeedCommandOptions = PeerCommandOptions;
 
-/** `actorrent seed <torrent-file>`: verify the data at `-o DIR/<name>`, then seed until interrupted. */
+/** `actorrent seed <torrent-file>`: verify the data at `-o DIR/<name>` (or trust resume data), then seed until interrupted. */
 export async function runSeed(torrentFile: string, options: SeedCommandOptions): Promise<void> {
-  await runTorrent({
-    mode: 'seed',
-    torrentFile,
-    outputDir: options.output ?? '.',
-    port: parsePort(options.port),
-    bind: options.bind === undefined ? undefined : parseBind(options.bind),
-    peers: (options.peer ?? []).map(parsePeer),
-    keepSeeding: true,
-    json: options.json === true,
-  });
+  await runTorrent({ ...parsePeerCommandOptions(options), mode: 'seed', torrentFile, keepSeeding: true });
 }

@@ -1,6 +1,6 @@
 import type { TrackerClientEmitted } from '../../actors/tracker-client.js';
 import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
-import type { Reporter, StartedInfo, TransferStats } from './reporter.js';
+import type { Reporter, ResumeInfo, StartedInfo, TransferStats } from './reporter.js';
 
 /**
  * `--json`: one JSON object per line on stdout and nothing else there, each with an `event` field.
@@ -8,6 +8,7 @@ import type { Reporter, StartedInfo, TransferStats } from './reporter.js';
  */
 export class JsonReporter implements Reporter {
   readonly progressIntervalMs = 1000;
+  private resumeInfo: ResumeInfo = { resumed: false, reason: 'not looked up' };
 
   constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
 
@@ -15,8 +16,16 @@ export class JsonReporter implements Reporter {
     this.write({ event: 'checking', path: dataPath });
   }
 
+  resume(info: ResumeInfo): void {
+    this.resumeInfo = info;
+  }
+
+  warning(message: string): void {
+    this.write({ event: 'warning', message });
+  }
+
   started(info: StartedInfo): void {
-    this.write({ event: 'listening', port: info.port });
+    this.write({ event: 'listening', port: info.port, ...(info.selected ? { selected: info.selected } : {}) });
   }
 
   event(e: TorrentSessionEvent): void {
@@ -24,7 +33,14 @@ export class JsonReporter implements Reporter {
       case 'tracker':
         return this.tracker(e.event);
       case 'checked':
-        return this.write({ event: 'checked', have: e.have, total: e.total });
+        // `resumed`: the pieces came from resume data, without a hash check; else why not.
+        return this.write({
+          event: 'checked',
+          have: e.have,
+          total: e.total,
+          resumed: this.resumeInfo.resumed,
+          ...(this.resumeInfo.resumed ? {} : { resumeReason: this.resumeInfo.reason }),
+        });
       case 'peer-connected':
         return this.write({ event: 'peer-connected', address: bracketed(e.address), direction: e.direction, client: e.client });
       case 'peer-closed':

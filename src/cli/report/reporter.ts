@@ -9,6 +9,10 @@ export interface Reporter {
   readonly progressIntervalMs: number;
   /** Seed only: hashing the data at `dataPath` before seeding it. */
   checking(dataPath: string): void;
+  /** Whether saved resume data is used (no hash check of those pieces) and, if not, why. */
+  resume(info: ResumeInfo): void;
+  /** Something went wrong that does not stop the command. */
+  warning(message: string): void;
   /** Listening, with the torrent added: peers can connect from now on. */
   started(info: StartedInfo): void;
   event(event: TorrentSessionEvent): void;
@@ -29,7 +33,11 @@ export interface StartedInfo {
   pieces: number;
   /** `DIR/<name>`. */
   dataPath: string;
+  /** `--select`: the files fetched (paths inside the torrent); undefined = all. */
+  selected?: string[];
 }
+
+export type ResumeInfo = { resumed: true } | { resumed: false; reason: string };
 
 export interface TransferStats {
   downloaded: number;

@@ -1,0 +1,62 @@
+import { parseBind, parsePeer, parsePort } from './network-options.js';
+import type { RunTorrentOptions } from './run-torrent.js';
+import { UsageError, parseSize } from './units.js';
+
+/** The options `download` and `seed` share, as commander hands them over (strings). */
+export interface PeerCommandOptions {
+  output?: string;
+  port: string;
+  bind?: string;
+  peer?: string[];
+  json?: boolean;
+  tracker?: string[];
+  maxPeers?: string;
+  uploadLimit?: string;
+  downloadLimit?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Checks and converts the shared options; every mistake is a UsageError (exit 2). */
+export function parsePeerCommandOptions(options: PeerCommandOptions): Omit<RunTorrentOptions, 'mode' | 'torrentFile' | 'keepSeeding'> {
+  return {
+    outputDir: options.output ?? '.',
+    port: parsePort(options.port),
+    bind: options.bind === undefined ? undefined : parseBind(options.bind),
+    peers: (options.peer ?? []).map(parsePeer),
+    json: options.json === true,
+    trackers: (options.tracker ?? []).map(parseTrackerUrl),
+    maxPeers: options.maxPeers === undefined ? undefined : parseMaxPeers(options.maxPeers),
+    uploadLimit: parseRate(options.uploadLimit, '--upload-limit'),
+    downloadLimit: parseRate(options.downloadLimit, '--download-limit'),
+    quiet: options.quiet === true,
+    verbose: options.verbose === true,
+  };
+}
+
+export function parseTrackerUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:', 'udp:'].includes(url.protocol)) {
+    throw new UsageError(`invalid --tracker ${JSON.stringify(text)}: use an http://, https:// or udp:// announce URL`);
+  }
+  return text;
+}
+
+function parseMaxPeers(text: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > 10_000) {
+    throw new UsageError(`invalid --max-peers ${JSON.stringify(text)}: use a number from 1 to 10000`);
+  }
+  return Number(text);
+}
+
+/** A rate in bytes/s with the size suffixes (`--upload-limit 512k`); 0 means unlimited. */
+function parseRate(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = parseSize(text.replace(/\/s$/i, ''), what);
+  return value === 0 ? undefined : value;
+}

@@ -1,0 +1,44 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Metainfo } from '../protocol/metainfo/index.js';
+import { FsStorage } from '../storage/fs-storage.js';
+import { loadResume, resumeIsValid, saveResume } from '../storage/resume.js';
+
+/**
+ * Where the CLI keeps resume data: `DIR/.actorrent/<infohash>.resume`, beside the download (DIR is
+ * `-o`), so a download folder carries its own state and two folders never share it.
+ */
+export function resumePath(downloadDir: string, meta: Metainfo): string {
+  return path.join(downloadDir, '.actorrent', `${meta.infoHashHex}.resume`);
+}
+
+export type ResumeVerdict = { trusted: true; have: Uint8Array } | { trusted: false; reason: string };
+
+/** The pieces saved last time, if every file still has the size and mtime recorded with them. */
+export async function readTrustedHave(downloadDir: string, meta: Metainfo): Promise<ResumeVerdict> {
+  const loaded = await loadResume(resumePath(downloadDir, meta), {
+    infoHash: meta.infoHash,
+    pieceCount: meta.pieceCount,
+    fileCount: meta.files.length,
+  });
+  if (!loaded.ok) return { trusted: false, reason: loaded.reason };
+  const current = await statFiles(downloadDir, meta);
+  if (!resumeIsValid(loaded.resume, current)) return { trusted: false, reason: 'files changed since the resume data was saved' };
+  return { trusted: true, have: loaded.resume.have };
+}
+
+/** Saves `have` with the files' size and mtime now: call it after the torrent's storage is flushed and closed. */
+export async function writeResume(downloadDir: string, meta: Metainfo, have: Uint8Array): Promise<void> {
+  const file = resumePath(downloadDir, meta);
+  await mkdir(path.dirname(file), { recursive: true });
+  await saveResume(file, { infoHash: meta.infoHash, have, files: await statFiles(downloadDir, meta) });
+}
+
+async function statFiles(downloadDir: string, meta: Metainfo) {
+  const storage = new FsStorage(meta, downloadDir);
+  try {
+    return await storage.stat();
+  } finally {
+    await storage.close();
+  }
+}
