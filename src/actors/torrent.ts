@@ -261,7 +261,13 @@ export const torrentMachine = setup({
       }
       for (const [key, other] of context.peers) {
         if (key !== event.key && other.handle && other.actor.getSnapshot().context.remote?.peerId.equals(event.remotePeerId)) {
-          return self.send({ type: 'PEER.VIOLATION', key: event.key, reason: 'duplicate connection to the same peer' });
+          // Two peers that dial each other at once must close the same one of their two connections,
+          // or both close and neither stays: keep the one dialled by the peer with the lower id.
+          const keep = context.peerId.compare(event.remotePeerId) < 0 ? 'outgoing' : 'incoming';
+          const drop = entry.direction !== keep || other.direction === keep ? event.key : key;
+          self.send({ type: 'PEER.VIOLATION', key: drop, reason: 'duplicate connection to the same peer' });
+          if (drop === event.key) return;
+          break;
         }
       }
       const handle: PeerHandle = { key: event.key, address: entry.address, wire: entry.wire, actor: entry.actor, fast: event.fast, client: event.client };

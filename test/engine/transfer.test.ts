@@ -28,3 +28,27 @@ for (const multiFile of [false, true]) {
     }
   });
 }
+
+test('two peers that dial each other at the same moment keep exactly one connection between them', async () => {
+  const payload = await makePayload({ multiFile: false, size: 512 * 1024, pieceLength: 32768 });
+  const a = await startSession();
+  const b = await startSession();
+  try {
+    const seeding = a.add(payload.meta, { downloadDir: payload.seedDir, seed: true });
+    await withTimeout(seeding.whenComplete(), 10_000, 'seeder check');
+    const leechDir = payload.dir('leech');
+    const download = b.add(payload.meta, { downloadDir: leechDir, seed: true });
+    // Both dial at once: each side sees one incoming and one outgoing connection to the same peer id.
+    seeding.addPeers([{ host: '127.0.0.1', port: b.port }]);
+    download.addPeers([{ host: '127.0.0.1', port: a.port }]);
+    await withTimeout(download.whenComplete(), 10_000, 'download over the surviving connection');
+    payload.assertSame(leechDir);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(seeding.progress().peers, 1);
+    assert.equal(download.progress().peers, 1);
+  } finally {
+    await b.close();
+    await a.close();
+    payload.cleanup();
+  }
+});
