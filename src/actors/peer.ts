@@ -72,6 +72,7 @@ export type PeerEvent =
   | { type: 'WIRE.INTERESTED' }
   | { type: 'WIRE.NOT_INTERESTED' }
   | { type: 'WIRE.CLOSED'; reason: string }
+  | { type: 'WIRE.INVALID'; reason: string }
   | { type: 'CHOKE' }
   | { type: 'UNCHOKE' }
   | { type: 'INTEREST' }
@@ -90,8 +91,12 @@ export type PeerEmitted =
 const ANNOUNCEMENTS = new Set(['bitfield', 'have-all', 'have-none']);
 
 /** Lifts the control messages of the wire into machine events; the data messages stay on the stream. */
-const wireEvents = fromCallback<PeerEvent, { wire: PeerWire }>(({ input, sendBack }) => {
+const wireEvents = fromCallback<PeerEvent, { wire: PeerWire; pieceCount: number }>(({ input, sendBack }) => {
   const messages = input.wire.messages$.subscribe((message) => {
+    // Checked here, where the piece count is known, whether or not a download engine listens (a seeder's does not).
+    if (message.type === 'have' && message.index >= input.pieceCount) {
+      return sendBack({ type: 'WIRE.INVALID', reason: `have for piece ${message.index} of ${input.pieceCount}` });
+    }
     switch (message.type) {
       case 'handshake':
         return sendBack({ type: 'WIRE.HANDSHAKE', handshake: message });
@@ -235,7 +240,7 @@ export const peerMachine = setup({
     idleTimeoutMs: input.idleTimeoutMs ?? 150_000,
     keepAliveMs: input.keepAliveMs ?? 60_000,
   }),
-  invoke: { src: 'wireEvents', input: ({ context }) => ({ wire: context.wire }) },
+  invoke: { src: 'wireEvents', input: ({ context }) => ({ wire: context.wire, pieceCount: context.pieceCount }) },
   initial: 'handshaking',
   states: {
     handshaking: {
@@ -344,6 +349,7 @@ export const peerMachine = setup({
   },
   on: {
     'WIRE.CLOSED': { target: '.closed', actions: assign({ closeReason: ({ context, event }) => context.closeReason ?? event.reason }) },
+    'WIRE.INVALID': { target: '.closed', actions: assign({ closeReason: ({ context, event }) => context.closeReason ?? event.reason }) },
     CLOSE: { target: '.closed', actions: assign({ closeReason: ({ context, event }) => context.closeReason ?? event.reason }) },
   },
   output: ({ context }) => ({ reason: context.closeReason ?? 'closed' }),

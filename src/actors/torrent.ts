@@ -416,7 +416,8 @@ export const torrentMachine = setup({
           { guard: 'lastMissingPiece', target: 'complete', actions: ['forwardVerified', 'emitVerified', 'tellTrackerCompleted'] },
           { actions: ['forwardVerified', 'emitVerified'] },
         ],
-        'FILES.PIECE_FAILED': { actions: ['blameAndForwardFailure', 'emitFailedPiece'] },
+        // Emitted first: forwarding the failure makes the Downloader forget who contributed.
+        'FILES.PIECE_FAILED': { actions: ['emitFailedPiece', 'blameAndForwardFailure'] },
         PAUSE: { target: 'paused', actions: 'pauseDownload' },
       },
     },
