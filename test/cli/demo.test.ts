@@ -10,6 +10,10 @@ test('demo: a seeder and leechers on loopback, every copy verified, temporary fi
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /all 2 copies verified byte for byte/);
   assert.match(r.stdout, /leecher 2 +uploaded/);
+  // The leechers found the seeder through actorrent's tracker, and the seeder sent to each of them.
+  assert.match(r.stdout, /tracker on 127\.0\.0\.1:\d+ \(HTTP and UDP\)/);
+  assert.match(r.stdout, /seeder +→ leecher 1 /);
+  assert.match(r.stdout, /seeder +→ leecher 2 /);
   const after = readdirSync(tmpdir()).filter((f) => f.startsWith('actorrent-demo-') && !before.has(f));
   assert.deepEqual(after, [], 'the demo left its temporary folder behind');
 });

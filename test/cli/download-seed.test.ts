@@ -93,6 +93,10 @@ test('seed → download → download --seed serves a third peer once the seeder 
       for (const field of ['have', 'downloaded', 'uploaded', 'peers', 'downloadRate', 'uploadRate']) assert.equal(typeof p[field], 'number', field);
     }
     assert.equal(progress.at(-1)!['have'], meta.pieceCount);
+    // piece-verified is sampled (about one per percent), ending with the last piece.
+    const verified = events.filter((e) => e.event === 'piece-verified');
+    assert.ok(verified.length >= 1 && verified.length <= Math.min(meta.pieceCount, 101), `${verified.length} piece-verified events`);
+    assert.equal(verified.at(-1)!['have'], meta.pieceCount);
     const complete = events.find((e) => e.event === 'complete');
     assert.ok(complete, 'complete event');
     assert.equal(complete['downloaded'], meta.length);

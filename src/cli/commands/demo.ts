@@ -5,15 +5,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseTorrent } from '../../protocol/metainfo/index.js';
 import { Session, type TorrentHandle } from '../../session.js';
+import { type RunningTracker, startTracker } from '../../tracker-server.js';
 import { createTorrentFromPath } from '../../storage/create-torrent.js';
 import { CliError } from '../errors.js';
 import { LiveLines, bar } from '../report/live-lines.js';
 import { formatBytes, parseSize, UsageError } from '../units.js';
 
 /**
- * The local swarm demo (`npm start`): a payload in a temporary folder, its torrent, one seeder and N
- * leechers on 127.0.0.1 that know each other's ports, live progress, a byte-for-byte check of every
- * leecher's copy, a summary of who uploaded what, then everything is removed. No internet needed.
+ * The local swarm demo (`npm start`): a payload in a temporary folder, its torrent, actorrent's own
+ * tracker, one seeder and N leechers on 127.0.0.1 that find each other through the tracker, live
+ * progress, a byte-for-byte check of every leecher's copy, a summary of who uploaded what to whom,
+ * then everything is removed. No internet needed.
  */
 export async function runDemo(options: { size: string; leechers: string }): Promise<void> {
   const size = parseSize(options.size, 'size');
@@ -24,13 +26,17 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
   if (size < 1 || size > 4 * 1024 ** 3) throw new UsageError('--size must be between 1 byte and 4 GiB');
   const dir = await mkdtemp(path.join(tmpdir(), 'actorrent-demo-'));
   const sessions: Session[] = [];
+  let tracker: RunningTracker | undefined;
   try {
+    tracker = await startTracker({ host: '127.0.0.1', port: 0 });
     const seedDir = path.join(dir, 'seeder');
     await mkdir(seedDir);
     const payload = path.join(seedDir, 'demo-payload.bin');
     await writeFile(payload, randomBytes(size));
-    const meta = parseTorrent((await createTorrentFromPath(payload, { createdBy: 'actorrent demo' })).torrent);
+    const trackers = [tracker.announceUrl!, tracker.udpUrl!];
+    const meta = parseTorrent((await createTorrentFromPath(payload, { createdBy: 'actorrent demo', trackers })).torrent);
     say(`payload ${formatBytes(meta.length)}, ${meta.pieceCount} pieces × ${formatBytes(meta.pieceLength)}, infohash ${meta.infoHashHex}`);
+    say(`tracker on 127.0.0.1:${tracker.port} (HTTP and UDP)`);
 
     const peers: { name: string; session: Session; torrent?: TorrentHandle; dir: string }[] = [];
     for (let i = 0; i <= leecherCount; i++) {
@@ -40,15 +46,13 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
       peers.push({ name: i === 0 ? 'seeder' : `leecher ${i}`, session, dir: i === 0 ? seedDir : path.join(dir, `leecher-${i}`) });
     }
     const seeder = peers[0]!;
-    seeder.torrent = seeder.session.add(meta, { downloadDir: seeder.dir, seed: true, noTrackers: true });
+    seeder.torrent = seeder.session.add(meta, { downloadDir: seeder.dir, seed: true });
     await seeder.torrent.whenComplete();
     say(`seeder listening on 127.0.0.1:${seeder.session.port}; starting ${leecherCount} leechers`);
 
     const started = performance.now();
-    for (const peer of peers.slice(1)) {
-      const others = peers.filter((p) => p !== peer).map((p) => ({ host: '127.0.0.1', port: p.session.port }));
-      peer.torrent = peer.session.add(meta, { downloadDir: peer.dir, seed: true, noTrackers: true, peers: others });
-    }
+    // The leechers know nothing but the torrent: they find the seeder and each other through the tracker.
+    for (const peer of peers.slice(1)) peer.torrent = peer.session.add(meta, { downloadDir: peer.dir, seed: true });
     const leechers = peers.slice(1);
     // On a terminal: one live bar per peer, redrawn in place; elsewhere a plain line every half second.
     const live = process.stdout.isTTY ? new LiveLines(process.stdout) : undefined;
@@ -77,10 +81,28 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
       const progress = p.torrent!.progress();
       say(`  ${p.name.padEnd(10)} uploaded ${formatBytes(progress.uploaded).padStart(10)}   downloaded ${formatBytes(progress.downloaded).padStart(10)}`);
     }
+    say('who uploaded what to whom:');
+    const nameOf = new Map(peers.map((p) => [p.session.peerId.toString('hex'), p.name]));
+    for (const p of peers) {
+      for (const [to, bytes] of uploadsByPeer(p.torrent!)) {
+        if (bytes > 0) say(`  ${p.name.padEnd(10)} → ${(nameOf.get(to) ?? 'another peer').padEnd(10)} ${formatBytes(bytes).padStart(10)}`);
+      }
+    }
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
+    await tracker?.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Bytes sent to each connected peer, by its peer id (hex). */
+function uploadsByPeer(torrent: TorrentHandle): Map<string, number> {
+  const sent = new Map<string, number>();
+  for (const entry of torrent.actor.getSnapshot().context.peers.values()) {
+    const id = entry.actor.getSnapshot().context.remote?.peerId.toString('hex');
+    if (id) sent.set(id, (sent.get(id) ?? 0) + entry.wire.upload.totalBytes);
+  }
+  return sent;
 }
 
 function peerBar(name: string, torrent: TorrentHandle): string {

@@ -8,6 +8,8 @@ import type { Reporter, ResumeInfo, StartedInfo, TransferStats } from './reporte
  */
 export class JsonReporter implements Reporter {
   readonly progressIntervalMs = 1000;
+  /** piece-verified is sampled: about one line per percent of the torrent, and always the last piece. */
+  private nextVerifiedSample = 0;
   private resumeInfo: ResumeInfo = { resumed: false, reason: 'not looked up' };
 
   constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
@@ -47,7 +49,11 @@ export class JsonReporter implements Reporter {
         return this.write({ event: 'peer-closed', address: bracketed(e.address), reason: e.reason });
       case 'piece-failed':
         return this.write({ event: 'piece-failed', index: e.index });
-      // piece-verified is summed up by the progress events; complete and failed have their own calls.
+      case 'piece-verified':
+        if (e.have < this.nextVerifiedSample && e.have < e.total) return;
+        this.nextVerifiedSample = e.have + Math.max(1, Math.floor(e.total / 100));
+        return this.write({ event: 'piece-verified', index: e.index, have: e.have, total: e.total });
+      // complete and failed have their own calls.
       default:
         return;
     }
