@@ -88,6 +88,9 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
   // is where it can leech); under CI it is required like the other clients.
   const withTransmission = requireTransmission(t);
   const payload = await makePayload({ multiFile: true, size: SIZE, pieceLength: 64 * 1024 });
+  // Transmission also leeches a single-file torrent (from a second seeder on the seed host): it is the
+  // one client that can only download from us here.
+  const single = withTransmission ? await makePayload({ multiFile: false, size: SIZE, pieceLength: 64 * 1024 }) : undefined;
   const processes: BackgroundProcess[] = [];
   let net: HostNetwork | undefined;
   let cleanupFailures: string[] = [];
@@ -118,9 +121,15 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
     const lt = startLibtorrentTrackerPeer('leech', udpTorrent, outs[2], 45, { bindIp: leechLt.address, command: ['ip', 'netns', 'exec', leechLt.ns] });
     processes.push(lt);
     let transmission: Promise<number> | undefined;
-    if (leechTr) {
+    if (leechTr && single) {
+      const singleTorrent = writeTorrentWithAnnounce(single.torrent, String(listening.http), path.join(single.root, 'http.torrent'));
+      const singleSeeder = actorrent(seedHost, ['seed', singleTorrent, '-o', single.seedDir, '--bind', seedHost.address, '--port', String(PEER_PORT + 1)], 70);
+      await singleSeeder.waitForEvent((e) => e.event === 'tracker' && e.ok === true, 20_000);
       daemon = await startTransmission(payload.dir('transmission-work'), 75, { netns: leechTr.ns, bindAddress: leechTr.address });
-      transmission = transmissionLeech(daemon, httpTorrent, payload.dir('host6-transmission'), payload.meta.infoHashHex).then(() => performance.now() - started);
+      transmission = Promise.all([
+        transmissionLeech(daemon, httpTorrent, payload.dir('host6-transmission'), payload.meta.infoHashHex),
+        transmissionLeech(daemon, singleTorrent, single.dir('host6-transmission'), single.meta.infoHashHex),
+      ]).then(() => performance.now() - started);
     }
 
     const context = () =>
@@ -135,6 +144,7 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
       throw new Error(`${e.message}${context()}`);
     });
     if (leechTr) assertSameExceptEmpty(payload, path.join(payload.root, 'host6-transmission'));
+    if (single) single.assertSame(path.join(single.root, 'host6-transmission'));
 
     // The seeder served each leecher at its own host's address.
     const servedFrom = new Set(seeder.events().filter((e) => e.event === 'peer-connected').map((e) => String(e.address).replace(/:\d+$/, '')));
@@ -148,12 +158,13 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
     assert.ok(stopped.requests.http.announce >= 2, `seeder and host 3 announced over HTTP: ${JSON.stringify(stopped.requests)}`);
     assert.ok(stopped.requests.udp.announce >= 2, `host 4 and libtorrent announced over UDP: ${JSON.stringify(stopped.requests)}`);
     const times = results.map((r, i) => `host ${i + 3} ${r.ms.toFixed(0)} ms`);
-    if (transmissionMs !== undefined) times.push(`host 6 (Transmission) ${transmissionMs.toFixed(0)} ms`);
+    if (transmissionMs !== undefined) times.push(`host 6 (Transmission, multi- and single-file) ${transmissionMs.toFixed(0)} ms`);
     t.diagnostic(`${SIZE} bytes, multi-file, to each leecher: ${times.join(', ')} (process start and announce included)`);
   } finally {
     await Promise.all([...processes.map((p) => p.stop()), daemon?.stop()]);
     if (net) cleanupFailures = await net.remove();
     payload.cleanup();
+    single?.cleanup();
   }
   assert.deepEqual(cleanupFailures, [], 'every namespace, veth and the bridge was removed');
   const left = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout + spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
