@@ -118,6 +118,17 @@ export class TorrentHandle {
     };
   }
 
+  /** Payload bytes sent to each peer in this session, by remote peer id (hex), closed connections included. */
+  uploadedByPeer(): Map<string, number> {
+    const { context } = this.actor.getSnapshot();
+    const sent = new Map(context.uploadedToClosed);
+    for (const entry of context.peers.values()) {
+      const id = entry.actor.getSnapshot().context.remote?.peerId.toString('hex');
+      if (id) sent.set(id, (sent.get(id) ?? 0) + entry.wire.upload.totalBytes);
+    }
+    return sent;
+  }
+
   addPeers(peers: { host: string; port: number }[], source = 'manual'): void {
     this.actor.send({ type: 'ADD_PEERS', peers, source });
   }

@@ -103,6 +103,8 @@ export interface TorrentContext extends TorrentInput {
   /** Hash failures per remote peer id (hex), for banning. */
   strikes: Map<string, number>;
   banned: Set<string>;
+  /** Payload bytes sent to peers whose connections have closed, by remote peer id (hex). */
+  uploadedToClosed: Map<string, number>;
   nextPeer: number;
   tracker?: ActorRefFrom<typeof trackerClientMachine>;
   error?: string;
@@ -291,6 +293,10 @@ export const torrentMachine = setup({
       const entry = context.peers.get(event.key);
       if (!entry) return;
       context.peers.delete(event.key);
+      const remoteId = entry.actor.getSnapshot().context.remote?.peerId.toString('hex');
+      if (remoteId && entry.wire.upload.totalBytes > 0) {
+        context.uploadedToClosed.set(remoteId, (context.uploadedToClosed.get(remoteId) ?? 0) + entry.wire.upload.totalBytes);
+      }
       const redial = !/ourselves|another torrent|banned/.test(event.reason);
       self.getSnapshot().children['client']?.send({ type: 'PEER_CLOSED', address: entry.address, reason: event.reason, redial });
       if (entry.handle) {
@@ -355,7 +361,7 @@ export const torrentMachine = setup({
       onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
       onReadError: (err) => self.send({ type: 'DISK_ERROR', message: `read failed: ${describe(err)}` }),
     });
-    return { ...input, picker, download, upload, peers: new Map(), strikes: new Map(), banned: new Set(), nextPeer: 1 };
+    return { ...input, picker, download, upload, peers: new Map(), strikes: new Map(), banned: new Set(), uploadedToClosed: new Map(), nextPeer: 1 };
   },
   invoke: [
     {

@@ -30,6 +30,11 @@ test('1 seeder + 5 leechers started together: all complete, and the leechers ser
     // Each leecher accepted the torrent exactly once; what was sent beyond that is endgame duplicates and late blocks.
     assert.equal(leechers.reduce((sum, l) => sum + l.progress().downloaded, 0), 5 * payload.meta.length);
     assert.ok(seederUploaded + leecherUploaded >= 5 * payload.meta.length);
+    // Per-peer accounting (closed connections included) adds up to each peer's total.
+    for (const t of [seeder, ...leechers]) {
+      const perPeer = [...t.uploadedByPeer().values()].reduce((a, b) => a + b, 0);
+      assert.equal(perPeer, t.progress().uploaded);
+    }
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
     payload.cleanup();

@@ -84,7 +84,7 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
     say('who uploaded what to whom:');
     const nameOf = new Map(peers.map((p) => [p.session.peerId.toString('hex'), p.name]));
     for (const p of peers) {
-      for (const [to, bytes] of uploadsByPeer(p.torrent!)) {
+      for (const [to, bytes] of p.torrent!.uploadedByPeer()) {
         if (bytes > 0) say(`  ${p.name.padEnd(10)} → ${(nameOf.get(to) ?? 'another peer').padEnd(10)} ${formatBytes(bytes).padStart(10)}`);
       }
     }
@@ -93,16 +93,6 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
     await tracker?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Bytes sent to each connected peer, by its peer id (hex). */
-function uploadsByPeer(torrent: TorrentHandle): Map<string, number> {
-  const sent = new Map<string, number>();
-  for (const entry of torrent.actor.getSnapshot().context.peers.values()) {
-    const id = entry.actor.getSnapshot().context.remote?.peerId.toString('hex');
-    if (id) sent.set(id, (sent.get(id) ?? 0) + entry.wire.upload.totalBytes);
-  }
-  return sent;
 }
 
 function peerBar(name: string, torrent: TorrentHandle): string {
