@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { settleWithin, watchChildOutput } from './child-output.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // Resolved here, so the CLI can run from any working folder.
@@ -49,84 +49,30 @@ export interface CliProcess {
 /** Starts the actorrent CLI from source without waiting for it; SIGKILLed after `timeoutMs`. */
 export function startCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliProcess {
   const child = spawn(process.execPath, cliArgv(args), { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let closed = false;
-  // 'changed' after each stdout chunk and once at the end, for waitForEvent.
-  const changes = new EventEmitter();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    changes.emit('changed');
+  const output = watchChildOutput<CliEvent>(child, 'actorrent', (line) => {
+    try {
+      return [JSON.parse(line) as CliEvent];
+    } catch {
+      throw new Error(`stdout line is not JSON: ${JSON.stringify(line)}`);
+    }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const running = () => child.exitCode === null && child.signalCode === null;
   const kill = () => {
     if (running()) child.kill('SIGKILL');
   };
   const deadline = setTimeout(kill, options.timeoutMs ?? 60_000);
-  const exited = new Promise<CliExit>((resolve) => {
-    // 'close' comes after the pipes are drained, so the output is complete.
-    child.once('close', (status, signal) => {
-      closed = true;
-      clearTimeout(deadline);
-      changes.emit('changed');
-      resolve({ status, signal, stdout, stderr });
-    });
+  const exited = output.closed.then(({ code, signal }): CliExit => {
+    clearTimeout(deadline);
+    return { status: code, signal, stdout: output.stdout(), stderr: output.stderr() };
   });
-  const events = () =>
-    stdout
-      .split('\n')
-      .slice(0, -1) // the last piece is an unfinished line, or empty
-      .map((line) => {
-        try {
-          return JSON.parse(line) as CliEvent;
-        } catch {
-          throw new Error(`stdout line is not JSON: ${JSON.stringify(line)}`);
-        }
-      });
-
   return {
     child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    events,
+    stdout: output.stdout,
+    stderr: output.stderr,
+    events: output.events,
     exited,
     kill,
-    waitForEvent(match, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          let found: CliEvent | undefined;
-          try {
-            found = events().find(match);
-          } catch (err) {
-            return finish(() => reject(err));
-          }
-          if (found) return finish(() => resolve(found));
-          if (closed) {
-            finish(() => reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before the event; stderr: ${stderr}`)));
-          }
-        };
-        const timer = setTimeout(
-          () => finish(() => reject(new Error(`no matching event within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`))),
-          timeoutMs,
-        );
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          changes.off('changed', check);
-          settle();
-        };
-        changes.on('changed', check);
-        check();
-      });
-    },
-    exitWithin(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      return Promise.race([
-        exited,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; stderr: ${stderr}`)), ms);
-        }),
-      ]).finally(() => clearTimeout(timer));
-    },
+    waitForEvent: output.waitForEvent,
+    exitWithin: (ms) => settleWithin(exited, ms, () => `still running after ${ms} ms; stderr: ${output.stderr()}`),
   };
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { settleWithin, watchChildOutput } from '../../support/child-output.js';
 
 export type JsonEvent = Record<string, unknown> & { event: string };
 
@@ -31,78 +31,25 @@ export function startBackground(command: string, args: string[], seconds: number
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let stdout = '';
-  let stderr = '';
-  let closed = false;
-  const changes = new EventEmitter();
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    changes.emit('changed');
+  const output = watchChildOutput<JsonEvent>(child, command, (line) => {
+    try {
+      const value = JSON.parse(line) as unknown;
+      return value && typeof value === 'object' && 'event' in value ? [value as JsonEvent] : [];
+    } catch {
+      return [];
+    }
   });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('error', (err) => {
-      stderr += String(err);
-      closed = true;
-      changes.emit('changed');
-      resolve(null);
-    });
-    child.once('close', (code) => {
-      closed = true;
-      changes.emit('changed');
-      resolve(code);
-    });
-  });
-  const running = () => child.exitCode === null && child.signalCode === null && !closed;
-
-  const events = () =>
-    stdout
-      .split('\n')
-      .slice(0, -1)
-      .flatMap((line) => {
-        try {
-          const value = JSON.parse(line) as unknown;
-          return value && typeof value === 'object' && 'event' in value ? [value as JsonEvent] : [];
-        } catch {
-          return [];
-        }
-      });
+  const exited = output.closed.then(({ code }) => code);
+  const running = () => child.exitCode === null && child.signalCode === null && !output.isClosed();
 
   return {
     child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    events,
+    stdout: output.stdout,
+    stderr: output.stderr,
+    events: output.events,
     exited,
-    waitForEvent(match, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = events().find(match);
-          if (found) return finish(() => resolve(found));
-          if (closed) finish(() => reject(new Error(`${command} exited (${child.exitCode}) before the event; stdout: ${stdout}; stderr: ${stderr}`)));
-        };
-        const timer = setTimeout(
-          () => finish(() => reject(new Error(`${command}: no matching event within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`))),
-          timeoutMs,
-        );
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          changes.off('changed', check);
-          settle();
-        };
-        changes.on('changed', check);
-        check();
-      });
-    },
-    exitWithin(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      return Promise.race([
-        exited,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${command} still running after ${ms} ms; stderr: ${stderr}`)), ms);
-        }),
-      ]).finally(() => clearTimeout(timer));
-    },
+    waitForEvent: output.waitForEvent,
+    exitWithin: (ms) => settleWithin(exited, ms, () => `${command} still running after ${ms} ms; stderr: ${output.stderr()}`),
     async stop(graceMs = 3000) {
       if (!running() || child.pid === undefined) return;
       signal(child.pid, 'SIGTERM');
