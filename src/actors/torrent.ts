@@ -206,7 +206,7 @@ export const torrentMachine = setup({
         context.strikes.set(id, strikes);
         if (strikes >= (context.maxHashFailures ?? 3)) {
           context.banned.add(id);
-          self.send({ type: 'PEER.VIOLATION', key, reason: `banned: sent ${strikes} pieces that failed their hash` });
+          self.send({ type: 'PEER.VIOLATION', key, reason: `banned: sent ${strikes} piece${strikes === 1 ? '' : 's'} that failed their hash` });
         }
       }
       self.getSnapshot().children['downloader']?.send({ type: 'PIECE_FAILED', index: event.index });

@@ -323,7 +323,7 @@ test('maxHashFailures sets the number of strikes', async () => {
   const far = connectSeeder({ corrupt: true });
   await until(() => far.closed, 'banned at the first failure');
   const closedAt = emitted.findIndex((e) => e.type === 'peer-closed');
-  assert.deepEqual(emitted[closedAt], { type: 'peer-closed', address: '10.0.0.9:50000', reason: 'banned: sent 1 pieces that failed their hash' });
+  assert.deepEqual(emitted[closedAt], { type: 'peer-closed', address: '10.0.0.9:50000', reason: 'banned: sent 1 piece that failed their hash' });
   assert.equal(emitted.slice(0, closedAt).filter((e) => e.type === 'piece-failed').length, 1);
   assert.equal([...state().context.strikes.values()][0], 1);
   cleanup();
