@@ -1,5 +1,6 @@
 /** actorrent as a library: a Session runs torrents; the protocol layer is usable on its own. */
 export { Session, TorrentHandle, type AddTorrentOptions, type SessionOptions, type TorrentProgress, type TorrentSessionEvent } from './session.js';
+export type { WireTap } from './engine/peer-wire.js';
 export { parseTorrent, type Metainfo, type TorrentFile, MetainfoError } from './protocol/metainfo/index.js';
 export { parseMagnet, formatMagnet, type Magnet, MagnetError } from './protocol/magnet.js';
 export { ProtocolError } from './protocol/errors.js';

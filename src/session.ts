@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Observable } from 'rxjs';
-import { type ActorRefFrom, createActor, waitFor } from 'xstate';
+import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
 import { serverMachine } from './actors/server.js';
+import type { WireTap } from './engine/peer-wire.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
 import { type Clock, systemClock } from './env/clock.js';
 import { type TrackerTransport, createTrackerTransport } from './env/tracker-transport.js';
@@ -32,6 +33,10 @@ export interface SessionOptions {
   maxIncomingConnections?: number;
   /** A connection must complete its handshake within this long (incoming and outgoing). Default 10 s. */
   handshakeTimeoutMs?: number;
+  /** XState's inspection events of every actor in the session (the inspector, the dashboard, traces). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Observes every peer connection's messages, per torrent. */
+  wireTap?: (torrent: Metainfo, peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
 }
 
 export interface AddTorrentOptions {
@@ -199,6 +204,7 @@ export class Session {
   async listen(): Promise<number> {
     const server = createActor(serverMachine, {
       systemId: SYSTEM_IDS.server,
+      inspect: this.options.inspect,
       input: {
         transport: this.transport,
         clock: this.clock,
@@ -230,8 +236,10 @@ export class Session {
   add(meta: Metainfo, options: AddTorrentOptions): TorrentHandle {
     if (this.torrents.has(meta.infoHashHex)) throw new Error(`torrent ${meta.infoHashHex} is already in the session`);
     const storage = this.storage.open(meta, options.downloadDir);
+    const wireTap = this.options.wireTap;
     const actor = createActor(torrentMachine, {
       clock: this.clock,
+      inspect: this.options.inspect,
       input: {
         meta,
         storage,
@@ -249,6 +257,7 @@ export class Session {
         trackerTransport: options.noTrackers ? undefined : this.trackerTransport,
         listenPort: this.boundPort,
         localAddress: this.options.host,
+        wireTap: wireTap && ((peer) => wireTap(meta, peer)),
       },
     });
     const handle = new TorrentHandle(meta, actor, storage, this.clock, () => this.torrents.delete(meta.infoHashHex));

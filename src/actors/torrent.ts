@@ -1,6 +1,6 @@
 import { type ActorRefFrom, assign, emit, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
 import { DownloadEngine } from '../engine/download-engine.js';
-import { PeerWire } from '../engine/peer-wire.js';
+import { PeerWire, type WireTap } from '../engine/peer-wire.js';
 import { PieceCache } from '../engine/piece-cache.js';
 import type { PeerHandle } from '../engine/peer-handle.js';
 import { TokenBucket } from '../engine/token-bucket.js';
@@ -59,6 +59,8 @@ export interface TorrentInput {
   maxHashFailures?: number;
   pipelineDepth?: number;
   handshakeTimeoutMs?: number;
+  /** Observes each connection's messages (traces, the dashboard): called once per connection. */
+  wireTap?: (peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
 }
 
 export type TorrentEvent =
@@ -224,10 +226,14 @@ export const torrentMachine = setup({
       if (event.type !== 'PEER.CONNECTION') return {};
       const address = `${event.socket.remoteAddress ?? '?'}:${event.socket.remotePort ?? 0}`;
       const key = `${address}#${context.nextPeer}`;
+      const tap = context.wireTap?.({ key, address, direction: event.direction });
+      // The server read an incoming handshake before the torrent was known: show it to the tap first.
+      if (tap && event.handshake) tap('in', event.handshake);
       const wire = new PeerWire(event.socket, {
         clock: context.clock,
         expectHandshake: event.handshake === undefined,
         initialBytes: event.rest,
+        tap,
       });
       const actor = spawn('peer', {
         id: key,

@@ -20,7 +20,12 @@ export interface PeerWireOptions {
   maxMessageLength?: number;
   /** Bytes already read from the socket (after a handshake read elsewhere). */
   initialBytes?: Buffer;
+  /** Sees every message in both directions (traces, the dashboard); block payloads are the live Buffers. */
+  tap?: WireTap;
 }
+
+/** An observer of one connection's messages. It must not keep or mutate block payloads. */
+export type WireTap = (direction: 'in' | 'out', message: WireMessage | { type: 'handshake-sent'; init: HandshakeInit }) => void;
 
 /**
  * One peer connection at the byte level: socket in, decoded messages out (an RxJS stream), typed
@@ -80,11 +85,14 @@ export class PeerWire {
   }
 
   sendHandshake(init: HandshakeInit): void {
+    this.options.tap?.('out', { type: 'handshake-sent', init });
     this.write(encodeHandshake(init));
   }
 
   send(message: PeerMessage): boolean {
     if (message.type === 'piece') return this.sendBlock(message.index, message.begin, message.block);
+    if (this.closed) return false;
+    this.options.tap?.('out', message);
     return this.write(encodeMessage(message));
   }
 
@@ -99,6 +107,7 @@ export class PeerWire {
   /** A `piece` message: header and block written together without concatenating them. */
   sendBlock(index: number, begin: number, block: Buffer): boolean {
     if (this.closed) return false;
+    this.options.tap?.('out', { type: 'piece', index, begin, block });
     this.socket.cork();
     this.socket.write(encodePieceHeader(index, begin, block.length));
     const ok = this.socket.write(block);
@@ -147,6 +156,7 @@ export class PeerWire {
     for (const message of messages) {
       if (this.closed) return;
       if (message.type === 'piece') this.download.add(message.block.length, now);
+      this.options.tap?.('in', message);
       this.messagesSubject.next(message);
     }
   }
