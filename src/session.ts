@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Observable } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
-import { serverMachine } from './actors/server.js';
+import { type ServerEmitted, serverMachine } from './actors/server.js';
 import type { WireTap } from './engine/peer-wire.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
 import { type Clock, systemClock } from './env/clock.js';
@@ -170,6 +170,9 @@ export class TorrentHandle {
     if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'STOP' });
     await waitFor(this.actor, (s) => s.status !== 'active', { timeout: 15_000 }).catch(() => undefined);
     this.actor.stop();
+    // A torrent that failed (disk error) stopped without its flush: resume data saved after close()
+    // must only claim pieces on stable storage.
+    await this.storage.flush().catch(() => undefined);
     await this.storage.close();
     this.onStopped();
   }
@@ -185,6 +188,9 @@ export class Session {
   private readonly torrents = new Map<string, TorrentHandle>();
   private server?: ActorRefFrom<typeof serverMachine>;
   private boundPort = 0;
+  private readonly serverEvents = new Subject<ServerEmitted>();
+  /** The listening server's events: `listening`, incoming connections `accepted` or `rejected` (with why), `failed`. */
+  readonly serverEvents$: Observable<ServerEmitted> = this.serverEvents.asObservable();
 
   constructor(private readonly options: SessionOptions = {}) {
     this.transport = options.transport ?? tcpTransport;
@@ -204,6 +210,8 @@ export class Session {
   async listen(): Promise<number> {
     const server = createActor(serverMachine, {
       systemId: SYSTEM_IDS.server,
+      // Any `after` delay of the server runs on the session's clock (the simulator's, in simulations).
+      clock: this.clock,
       inspect: this.options.inspect,
       input: {
         transport: this.transport,
@@ -224,6 +232,7 @@ export class Session {
       },
     });
     this.server = server;
+    server.on('*', (event) => this.serverEvents.next(event as ServerEmitted));
     server.start();
     const snapshot = await waitFor(server, (s) => s.matches('listening') || s.status !== 'active', { timeout: 10_000 });
     if (!snapshot.matches('listening')) {

@@ -5,6 +5,7 @@ import {
   stopTrackerServer,
   whenTrackerListening,
 } from './actors/tracker-server.js';
+import type { InspectionEvent, Observer } from 'xstate';
 import { type Clock, systemClock } from './env/clock.js';
 import { type TrackerServerTransport, createTrackerServerTransport } from './env/tracker-server-transport.js';
 import type { TrackerConfig } from './tracker/tracker-config.js';
@@ -26,6 +27,8 @@ export interface StartTrackerOptions {
   transport?: TrackerServerTransport;
   secret?: Buffer;
   rng?: () => number;
+  /** XState's inspection events of the tracker actor (the inspector, the dashboard). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 export class RunningTracker {
@@ -78,7 +81,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
     config: options.config,
     secret: options.secret,
     rng: options.rng,
-  });
+  }, { inspect: options.inspect });
   actor.start();
   try {
     const { address, port } = await whenTrackerListening(actor);

@@ -1,4 +1,4 @@
-import { type ActorRefFrom, assign, emit, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
+import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
 import { DownloadEngine } from '../engine/download-engine.js';
 import { PeerWire, type WireTap } from '../engine/peer-wire.js';
 import { PieceCache } from '../engine/piece-cache.js';
@@ -9,6 +9,7 @@ import type { Clock } from '../env/clock.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import type { PeerSocket, Transport } from '../env/transport.js';
 import { PiecePicker } from '../policy/piece-picker.js';
+import { SmartBan, blockDigests } from '../policy/smart-ban.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import { hasPiece } from '../storage/piece-verifier.js';
@@ -73,6 +74,8 @@ export type TorrentEvent =
   | { type: 'PEER.INTERESTED'; key: string }
   | { type: 'PEER.CLOSED'; key: string; reason: string }
   | { type: 'PEER.VIOLATION'; key: string; reason: string }
+  /** A remote peer id was banned (its sender added it to `banned`): its connections are closed, it is refused from now on. */
+  | { type: 'PEER.BANNED'; peerId: string; address: string; reason: string }
   | { type: 'TRACKER.EVENT'; event: TrackerClientEmitted }
   | { type: 'ADD_PEERS'; peers: { host: string; port: number }[]; source: string }
   | { type: 'PAUSE' }
@@ -85,6 +88,8 @@ export type TorrentEmitted =
   | { type: 'peer-closed'; address: string; reason: string }
   | { type: 'piece-verified'; index: number; have: number; total: number }
   | { type: 'piece-failed'; index: number; peers: string[] }
+  /** A peer was banned (hash-failure strikes, or a corrupt block proven once its piece verified). */
+  | { type: 'peer-banned'; address: string; peerId?: string; reason: string }
   | { type: 'complete' }
   | { type: 'failed'; message: string }
   | { type: 'tracker'; event: TrackerClientEmitted };
@@ -105,6 +110,8 @@ export interface TorrentContext extends TorrentInput {
   /** Hash failures per remote peer id (hex), for banning. */
   strikes: Map<string, number>;
   banned: Set<string>;
+  /** Who sent which block of the pieces that failed, until they verify (block-level blame). */
+  smartBan: SmartBan;
   /** Payload bytes sent to peers whose connections have closed, by remote peer id (hex). */
   uploadedToClosed: Map<string, number>;
   nextPeer: number;
@@ -198,21 +205,72 @@ export const torrentMachine = setup({
       const have = context.picker.haveCount + (context.picker.have(index) ? 0 : 1);
       return { type: 'piece-verified' as const, index, have, total: context.meta.pieceCount };
     }),
+    /**
+     * Who sent which block of a failed piece is remembered, so that once the piece verifies the liar
+     * is known for sure (judgeBlocks: banned at once, its co-senders never blamed). Strikes (a ban at
+     * maxHashFailures) go only where the blame is plain without that proof: a piece with a single
+     * sender, or a piece written block by block (too big to assemble), whose senders all get one.
+     * A single sender is not banned at once: it may be an honest peer with one rotten piece, and if
+     * it lied the proof follows as soon as the piece verifies from anyone.
+     */
     blameAndForwardFailure: ({ context, event, self }) => {
       if (event.type !== 'FILES.PIECE_FAILED') return;
-      const contributors = context.download.contributorsOf(event.index);
-      for (const key of contributors) {
-        const id = context.peers.get(key)?.handle?.actor.getSnapshot().context.remote?.peerId.toString('hex');
-        if (!id) continue;
-        const strikes = (context.strikes.get(id) ?? 0) + 1;
-        context.strikes.set(id, strikes);
+      const evidence = context.download.pieceEvidence(event.index);
+      let blamed: { peer: string; address: string }[];
+      if (evidence) {
+        const digests = blockDigests(evidence.blocks);
+        context.smartBan.pieceFailed(
+          event.index,
+          evidence.senders.map((sender, i) => sender && { peer: sender.peer, address: sender.address, digest: digests[i]! }),
+        );
+        const senders = new Map(evidence.senders.filter((s) => s !== undefined).map((s) => [s.peer, s]));
+        blamed = senders.size === 1 ? [...senders.values()] : [];
+      } else {
+        blamed = [];
+        for (const key of context.download.contributorsOf(event.index)) {
+          const entry = context.peers.get(key);
+          const peer = entry?.handle?.actor.getSnapshot().context.remote?.peerId.toString('hex');
+          if (entry && peer) blamed.push({ peer, address: entry.address });
+        }
+      }
+      for (const { peer, address } of blamed) {
+        // Pieces still in flight from a peer already banned tell nothing new.
+        if (context.banned.has(peer)) continue;
+        const strikes = (context.strikes.get(peer) ?? 0) + 1;
+        context.strikes.set(peer, strikes);
         if (strikes >= (context.maxHashFailures ?? 3)) {
-          context.banned.add(id);
-          self.send({ type: 'PEER.VIOLATION', key, reason: `banned: sent ${strikes} piece${strikes === 1 ? '' : 's'} that failed their hash` });
+          // Recorded now, so that later verdicts in this same mailbox do not ban it twice.
+          context.banned.add(peer);
+          const reason = `banned: sent ${strikes} piece${strikes === 1 ? '' : 's'} that failed their hash`;
+          self.send({ type: 'PEER.BANNED', peerId: peer, address, reason });
         }
       }
       self.getSnapshot().children['downloader']?.send({ type: 'PIECE_FAILED', index: event.index });
     },
+    /** A piece that failed before has verified: whoever sent a block that differs from the good one is banned. */
+    judgeBlocks: ({ context, event, self }) => {
+      if (event.type !== 'FILES.PIECE_VERIFIED' || !context.smartBan.has(event.index)) return;
+      const evidence = context.download.pieceEvidence(event.index);
+      // Verified without its blocks in memory (written block by block): nothing to compare with.
+      // Peers cleared by the verdict were never struck for a shared failure: nothing to take back.
+      const verdict = context.smartBan.pieceVerified(event.index, evidence ? blockDigests(evidence.blocks) : []);
+      for (const { peer, address, block } of verdict.guilty) {
+        if (context.banned.has(peer)) continue;
+        context.banned.add(peer);
+        self.send({ type: 'PEER.BANNED', peerId: peer, address, reason: `banned: sent a corrupt block (piece ${event.index}, block ${block})` });
+      }
+    },
+    /** Closes the connections of a peer just banned (already in `banned`) and tells the world. */
+    banPeer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'PEER.BANNED') return;
+      context.banned.add(event.peerId);
+      enqueue.emit({ type: 'peer-banned' as const, address: event.address, peerId: event.peerId, reason: event.reason });
+      for (const entry of context.peers.values()) {
+        if (entry.actor.getSnapshot().context.remote?.peerId.toString('hex') === event.peerId) {
+          entry.actor.send({ type: 'CLOSE', reason: event.reason });
+        }
+      }
+    }),
     emitFailedPiece: emit(({ context, event }) => ({
       type: 'piece-failed' as const,
       index: (event as { index: number }).index,
@@ -367,7 +425,7 @@ export const torrentMachine = setup({
       onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
       onReadError: (err) => self.send({ type: 'DISK_ERROR', message: `read failed: ${describe(err)}` }),
     });
-    return { ...input, picker, download, upload, peers: new Map(), strikes: new Map(), banned: new Set(), uploadedToClosed: new Map(), nextPeer: 1 };
+    return { ...input, picker, download, upload, peers: new Map(), strikes: new Map(), banned: new Set(), smartBan: new SmartBan(), uploadedToClosed: new Map(), nextPeer: 1 };
   },
   invoke: [
     {
@@ -425,8 +483,8 @@ export const torrentMachine = setup({
       on: {
         'FILES.PIECE_VERIFIED': [
           // `completed` is announced only for a download that happened, not for data found complete.
-          { guard: 'lastMissingPiece', target: 'complete', actions: ['forwardVerified', 'emitVerified', 'tellTrackerCompleted'] },
-          { actions: ['forwardVerified', 'emitVerified'] },
+          { guard: 'lastMissingPiece', target: 'complete', actions: ['judgeBlocks', 'forwardVerified', 'emitVerified', 'tellTrackerCompleted'] },
+          { actions: ['judgeBlocks', 'forwardVerified', 'emitVerified'] },
         ],
         // Emitted first: forwarding the failure makes the Downloader forget who contributed.
         'FILES.PIECE_FAILED': { actions: ['emitFailedPiece', 'blameAndForwardFailure'] },
@@ -462,6 +520,7 @@ export const torrentMachine = setup({
     'PEER.INTERESTED': { actions: 'forwardInterested' },
     'PEER.CLOSED': { actions: ['forgetPeer', 'stopPeerActor', 'emitPeerClosed'] },
     'PEER.VIOLATION': { actions: 'closePeer' },
+    'PEER.BANNED': { actions: 'banPeer' },
     ADD_PEERS: { actions: 'addPeers' },
     'TRACKER.EVENT': { actions: 'emitTrackerEvent' },
     PIECE_WRITTEN: { actions: 'verifyPiece' },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ActorRefFrom, assign, createActor, emit, fromPromise, setup, waitFor } from 'xstate';
+import { type ActorRefFrom, type InspectionEvent, type Observer, assign, createActor, emit, fromPromise, setup, waitFor } from 'xstate';
 import type { Clock } from '../env/clock.js';
 import {
   type TrackerEndpoints,
@@ -233,9 +233,12 @@ export const trackerServerMachine = setup({
 export type TrackerServerActor = ActorRefFrom<typeof trackerServerMachine>;
 
 /** Creates (not starts) the actor, its delays on the same clock as its input. */
-export function createTrackerServer(input: TrackerServerInput, options: { systemId?: string } = {}): TrackerServerActor {
+export function createTrackerServer(
+  input: TrackerServerInput,
+  options: { systemId?: string; inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) } = {},
+): TrackerServerActor {
   if (input.http === false && input.udp === false) throw new TypeError('a tracker needs HTTP, UDP or both');
-  return createActor(trackerServerMachine, { input, clock: input.clock, systemId: options.systemId });
+  return createActor(trackerServerMachine, { input, clock: input.clock, systemId: options.systemId, inspect: options.inspect });
 }
 
 /** Resolves with the bound address once listening; rejects with the clear message if binding failed. */

@@ -48,15 +48,42 @@ program
   .option('--interval <seconds>', 'announce interval told to clients; peers expire after twice this (default 1800)')
   .option('--allow <file>', 'track only the infohashes in this file (40 hex digits a line, # comments)')
   .option('--trust-ip', 'believe the address a client claims (UDP ip field, HTTP ip parameter): only behind a proxy you run')
+  .option('--trace <file>', 'record every announce and scrape, and the tracker\'s state changes, as JSON lines')
+  .option('--inspect', 'show the tracker actor live in the Stately inspector (prints the URL; needs a browser online)')
+  .option('--ui [port]', 'serve a live dashboard of the tracker actor on http://127.0.0.1:PORT (offline; default: a free port)')
   .option('--json', 'write one JSON event per line on stdout')
   .action(async (options) => (await import('./commands/tracker.js')).runTracker(options));
+
+program
+  .command('replay')
+  .description('check a --trace file\'s protocol invariants, then replay its inbound messages against actorrent and check what it sends')
+  .argument('<trace-file>', 'a trace written by --trace')
+  .option('--check-only', 'only check the recorded messages; do not run actorrent')
+  .option('--node <label>', 'which session of a multi-session trace to replay (default: the first)')
+  .option('--save-trace <file>', 'write the replayed session\'s own trace here')
+  .option('--json', 'print the summary as one JSON object')
+  .action(async (file: string, options) => (await import('./commands/replay.js')).runReplay(file, options));
 
 program
   .command('demo')
   .description('run a local swarm on loopback: one seeder, N leechers, verified copies (no internet needed)')
   .addOption(new Option('--size <bytes>', 'payload size').default('16MiB'))
   .addOption(new Option('--leechers <n>', 'how many leechers').default('3'))
+  .option('--trace <file>', 'record every peer of the swarm as JSON lines (see download --trace)')
+  .option('--inspect', 'show the whole swarm live in the Stately inspector (prints the URL; needs a browser online)')
+  .option('--ui [port]', 'serve a live dashboard of the whole swarm on http://127.0.0.1:PORT (offline; default: a free port)')
   .action(async (options) => (await import('./commands/demo.js')).runDemo(options));
+
+program
+  .command('sim')
+  .description('simulate a swarm in this process (simulated clock, network and disks; the real actors): one seeder, N leechers')
+  .addOption(new Option('--peers <n>', 'how many leechers').default('30'))
+  .addOption(new Option('--size <bytes>', 'payload size (e.g. 64MiB)').default('64MiB'))
+  .addOption(new Option('--seed <n>', 'seed of the payload, peer ids and every random choice: the same seed, the same run').default('1'))
+  .addOption(new Option('--latency <ms>', 'one-way latency of every link').default('20'))
+  .option('--churn', 'leechers join at random times in the first 30 s, a third of them leave early')
+  .option('--trace <file>', 'record every peer of the simulation as JSON lines, timed in simulated ms')
+  .action(async (options) => (await import('./commands/sim.js')).runSim(options));
 
 withPeerOptions(
   program
@@ -88,7 +115,10 @@ function withPeerOptions(command: Command): Command {
     .option('--download-limit <rate>', 'download at most this many bytes/s (e.g. 1M; 0 = unlimited)')
     .addOption(new Option('--json', 'write one JSON event per line on stdout').conflicts(['quiet', 'verbose']))
     .addOption(new Option('-q, --quiet', 'print only problems').conflicts('verbose'))
-    .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors');
+    .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors')
+    .option('--trace <file>', 'record wire messages, verifications, announces and state changes as JSON lines')
+    .option('--inspect', 'show the actors live in the Stately inspector (prints the URL; needs a browser online)')
+    .option('--ui [port]', 'serve a live dashboard on http://127.0.0.1:PORT (offline; default: a free port)');
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

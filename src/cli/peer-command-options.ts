@@ -1,4 +1,5 @@
 import { parseBind, parsePeer, parsePort } from './network-options.js';
+import type { ObserveOptions } from './observers.js';
 import type { RunTorrentOptions } from './run-torrent.js';
 import { UsageError, parseSize } from './units.js';
 
@@ -15,6 +16,9 @@ export interface PeerCommandOptions {
   downloadLimit?: string;
   quiet?: boolean;
   verbose?: boolean;
+  trace?: string;
+  inspect?: boolean;
+  ui?: string | boolean;
 }
 
 /** Checks and converts the shared options; every mistake is a UsageError (exit 2). */
@@ -31,6 +35,17 @@ export function parsePeerCommandOptions(options: PeerCommandOptions): Omit<RunTo
     downloadLimit: parseRate(options.downloadLimit, '--download-limit'),
     quiet: options.quiet === true,
     verbose: options.verbose === true,
+    observe: parseObserveOptions(options),
+  };
+}
+
+/** `--trace FILE`, `--inspect`, `--ui [PORT]` (shared with `tracker` and `demo`). */
+export function parseObserveOptions(options: { trace?: string; inspect?: boolean; ui?: string | boolean }): ObserveOptions {
+  if (options.trace !== undefined && options.trace.trim() === '') throw new UsageError('--trace needs a file name');
+  return {
+    trace: options.trace,
+    inspect: options.inspect === true,
+    ui: options.ui === undefined || options.ui === false ? undefined : options.ui === true ? 0 : parsePort(options.ui),
   };
 }
 

@@ -51,8 +51,22 @@ interface DownloadPeer {
   hasWanted: boolean;
   /** Pieces this peer sent blocks for (for strikes when a piece fails). */
   contributed: Set<number>;
+  /** Who sent a block, as remembered with the block until its piece's verdict. */
+  sender: BlockSender;
   blocksReceived: number;
   lastBlockAt: number;
+}
+
+/** The sender of a block: its remote peer id (hex; the peer key if unknown) and address. */
+export interface BlockSender {
+  peer: string;
+  address: string;
+}
+
+/** A complete piece handed over for verification: its blocks in order and who sent each. */
+export interface PieceEvidence {
+  blocks: Buffer[];
+  senders: (BlockSender | undefined)[];
 }
 
 const requestKey = (index: number, begin: number) => `${index}:${begin}`;
@@ -62,10 +76,10 @@ export class DownloadEngine {
   private readonly peers = new Map<string, DownloadPeer>();
   private readonly pendingWritesByPiece = new Map<number, number>();
   private readonly completeAwaitingWrites = new Set<number>();
-  /** Blocks of the pieces being assembled in memory, by block number. */
-  private readonly assembly = new Map<number, Buffer[]>();
-  /** Complete pieces handed over for verification, with their size, until the verdict. */
-  private readonly handedOver = new Map<number, number>();
+  /** Blocks of the pieces being assembled in memory, and who sent each, by block number. */
+  private readonly assembly = new Map<number, PieceEvidence>();
+  /** Complete pieces handed over for verification, with their size and blocks, until the verdict. */
+  private readonly handedOver = new Map<number, { size: number; evidence: PieceEvidence }>();
   private readonly assemble: boolean;
   private readonly blockSize = 16384;
   private pendingWriteBytes = 0;
@@ -99,6 +113,7 @@ export class DownloadEngine {
       released: new Set(),
       hasWanted: false,
       contributed: new Set(),
+      sender: { peer: handle.actor.getSnapshot().context.remote?.peerId.toString('hex') ?? handle.key, address: handle.address },
       blocksReceived: 0,
       lastBlockAt: this.options.clock.now(),
     };
@@ -126,6 +141,14 @@ export class DownloadEngine {
   /** Peers that sent blocks for a piece (to blame when it fails its hash). */
   contributorsOf(index: number): string[] {
     return [...this.peers.values()].filter((p) => p.handle && p.contributed.has(index)).map((p) => p.handle.key);
+  }
+
+  /**
+   * The blocks of an assembled piece awaiting its verdict, with their senders (for block-level blame):
+   * available from onPieceAssembled until pieceVerified / pieceFailed. Pieces written block by block have none.
+   */
+  pieceEvidence(index: number): PieceEvidence | undefined {
+    return this.handedOver.get(index)?.evidence;
   }
 
   pieceVerified(index: number): void {
@@ -231,21 +254,23 @@ export class DownloadEngine {
     peer.contributed.add(index);
     this.stats.blocks++;
     this.stats.bytes += block.length;
-    if (this.assemble) this.collect(index, begin, block, result.pieceComplete);
+    if (this.assemble) this.collect(peer, index, begin, block, result.pieceComplete);
     else this.store(index, begin, block, result.pieceComplete);
     this.fill(peer);
   }
 
   /** Keeps the block with its piece; a complete piece goes to verification as a whole. */
-  private collect(index: number, begin: number, block: Buffer, pieceComplete: boolean): void {
-    let blocks = this.assembly.get(index);
-    if (!blocks) this.assembly.set(index, (blocks = []));
-    blocks[begin / this.blockSize] = block;
+  private collect(peer: DownloadPeer, index: number, begin: number, block: Buffer, pieceComplete: boolean): void {
+    let evidence = this.assembly.get(index);
+    if (!evidence) this.assembly.set(index, (evidence = { blocks: [], senders: [] }));
+    evidence.blocks[begin / this.blockSize] = block;
+    evidence.senders[begin / this.blockSize] = peer.sender;
     if (!pieceComplete) return;
     this.assembly.delete(index);
+    const blocks = evidence.blocks;
     let size = 0;
     for (const b of blocks) size += b.length;
-    this.handedOver.set(index, size);
+    this.handedOver.set(index, { size, evidence });
     this.pendingWriteBytes += size;
     if (!this.readingPaused && this.pendingWriteBytes > this.writeHighWaterBytes) this.setReading(false);
     this.options.onPieceAssembled(index, blocks);
@@ -253,7 +278,7 @@ export class DownloadEngine {
 
   /** The verdict on a handed-over piece is in: its memory is free. */
   private release(index: number): void {
-    const size = this.handedOver.get(index);
+    const size = this.handedOver.get(index)?.size;
     if (size === undefined) return;
     this.handedOver.delete(index);
     this.pendingWriteBytes -= size;

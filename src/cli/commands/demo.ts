@@ -8,6 +8,9 @@ import { Session, type TorrentHandle } from '../../session.js';
 import { type RunningTracker, startTracker } from '../../tracker-server.js';
 import { createTorrentFromPath } from '../../storage/create-torrent.js';
 import { CliError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
+import { type Observers, startObservers } from '../observers.js';
+import { parseObserveOptions } from '../peer-command-options.js';
 import { LiveLines, bar } from '../report/live-lines.js';
 import { formatBytes, parseSize, UsageError } from '../units.js';
 
@@ -17,18 +20,23 @@ import { formatBytes, parseSize, UsageError } from '../units.js';
  * progress, a byte-for-byte check of every leecher's copy, a summary of who uploaded what to whom,
  * then everything is removed. No internet needed.
  */
-export async function runDemo(options: { size: string; leechers: string }): Promise<void> {
+export async function runDemo(options: { size: string; leechers: string; trace?: string; inspect?: boolean; ui?: string | boolean }): Promise<void> {
   const size = parseSize(options.size, 'size');
   const leecherCount = Number(options.leechers);
   if (!Number.isInteger(leecherCount) || leecherCount < 1 || leecherCount > 20) {
     throw new UsageError(`--leechers must be a whole number from 1 to 20, got ${JSON.stringify(options.leechers)}`);
   }
   if (size < 1 || size > 4 * 1024 ** 3) throw new UsageError('--size must be between 1 byte and 4 GiB');
+  const observe = parseObserveOptions(options);
   const dir = await mkdtemp(path.join(tmpdir(), 'actorrent-demo-'));
   const sessions: Session[] = [];
   let tracker: RunningTracker | undefined;
+  // The inspector, the dashboard and the trace see every peer of the swarm and the tracker, by name.
+  let observers: Observers | undefined;
+  let cleaning: Promise<void> | undefined;
   try {
-    tracker = await startTracker({ host: '127.0.0.1', port: 0 });
+    observers = await startObservers(observe, { command: 'demo', argv: process.argv.slice(2) });
+    tracker = await startTracker({ host: '127.0.0.1', port: 0, inspect: observers.sessionOptions('tracker').inspect });
     const seedDir = path.join(dir, 'seeder');
     await mkdir(seedDir);
     const payload = path.join(seedDir, 'demo-payload.bin');
@@ -40,19 +48,24 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
 
     const peers: { name: string; session: Session; torrent?: TorrentHandle; dir: string }[] = [];
     for (let i = 0; i <= leecherCount; i++) {
-      const session = new Session({ host: '127.0.0.1', port: 0 });
+      const name = i === 0 ? 'seeder' : `leecher ${i}`;
+      const session = new Session({ host: '127.0.0.1', port: 0, ...observers.sessionOptions(name) });
       sessions.push(session);
       await session.listen();
-      peers.push({ name: i === 0 ? 'seeder' : `leecher ${i}`, session, dir: i === 0 ? seedDir : path.join(dir, `leecher-${i}`) });
+      peers.push({ name, session, dir: i === 0 ? seedDir : path.join(dir, `leecher-${i}`) });
     }
     const seeder = peers[0]!;
     seeder.torrent = seeder.session.add(meta, { downloadDir: seeder.dir, seed: true });
+    observers.torrentAdded(seeder.name, seeder.session, seeder.torrent);
     await seeder.torrent.whenComplete();
     say(`seeder listening on 127.0.0.1:${seeder.session.port}; starting ${leecherCount} leechers`);
 
     const started = performance.now();
     // The leechers know nothing but the torrent: they find the seeder and each other through the tracker.
-    for (const peer of peers.slice(1)) peer.torrent = peer.session.add(meta, { downloadDir: peer.dir, seed: true });
+    for (const peer of peers.slice(1)) {
+      peer.torrent = peer.session.add(meta, { downloadDir: peer.dir, seed: true });
+      observers.torrentAdded(peer.name, peer.session, peer.torrent);
+    }
     const leechers = peers.slice(1);
     // On a terminal: one live bar per peer, redrawn in place; elsewhere a plain line every half second.
     const live = process.stdout.isTTY ? new LiveLines(process.stdout) : undefined;
@@ -88,10 +101,28 @@ export async function runDemo(options: { size: string; leechers: string }): Prom
         if (bytes > 0) say(`  ${p.name.padEnd(10)} → ${(nameOf.get(to) ?? 'another peer').padEnd(10)} ${formatBytes(bytes).padStart(10)}`);
       }
     }
+    // Someone is watching (--ui, --inspect): keep the swarm up until Ctrl-C, or the page would go blank.
+    if (observe.ui !== undefined || observe.inspect) {
+      say('the swarm stays up (everyone seeding) so you can look around: press Ctrl-C to end');
+      await new Promise<void>((resolve) =>
+        onInterrupt(async () => {
+          resolve();
+          await cleanup();
+        }),
+      );
+    }
   } finally {
-    await Promise.all(sessions.map((s) => s.close()));
-    await tracker?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
+  }
+
+  async function cleanup(): Promise<void> {
+    cleaning ??= (async () => {
+      await Promise.all(sessions.map((s) => s.close()));
+      await tracker?.stop();
+      await observers?.close();
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return cleaning;
   }
 }
 

@@ -8,6 +8,8 @@ import { type RunningTracker, startTracker } from '../../tracker-server.js';
 import { CliError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { parsePort } from '../network-options.js';
+import { startObservers } from '../observers.js';
+import { parseObserveOptions } from '../peer-command-options.js';
 import { UsageError } from '../units.js';
 
 /** `actorrent tracker`: options as commander hands them over. */
@@ -22,6 +24,10 @@ export interface TrackerCommandOptions {
   trustIp?: boolean;
   /** Announce interval in seconds. */
   interval?: string;
+  inspect?: boolean;
+  ui?: string | boolean;
+  /** `--trace FILE`: announces, scrapes and the actor's state changes as JSON lines. */
+  trace?: string;
 }
 
 export interface TrackerSettings {
@@ -56,14 +62,18 @@ export async function trackerSettings(options: TrackerCommandOptions): Promise<T
 export async function runTracker(options: TrackerCommandOptions): Promise<void> {
   const settings = await trackerSettings(options);
   const report = settings.json ? jsonReport : textReport;
+  const observers = await startObservers(parseObserveOptions(options), { command: 'tracker', argv: process.argv.slice(2) });
   let tracker: RunningTracker;
   try {
-    tracker = await startTracker({ host: settings.host, port: settings.port, http: settings.http, udp: settings.udp, config: settings.config });
+    const { inspect } = observers.sessionOptions('tracker');
+    tracker = await startTracker({ host: settings.host, port: settings.port, http: settings.http, udp: settings.udp, config: settings.config, inspect });
   } catch (err) {
+    await observers.close();
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
   onInterrupt(async (signal) => {
     await tracker.stop();
+    await observers.close();
     report.stopped(signal, tracker.stats());
   });
   tracker.on('swept', (e) => report.swept(e.expiredPeers, e.stats));

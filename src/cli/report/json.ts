@@ -49,6 +49,8 @@ export class JsonReporter implements Reporter {
         return this.write({ event: 'peer-closed', address: bracketed(e.address), reason: e.reason });
       case 'piece-failed':
         return this.write({ event: 'piece-failed', index: e.index });
+      case 'peer-banned':
+        return this.write({ event: 'peer-banned', address: bracketed(e.address), peerId: e.peerId, reason: e.reason });
       case 'piece-verified':
         if (e.have < this.nextVerifiedSample && e.have < e.total) return;
         this.nextVerifiedSample = e.have + Math.max(1, Math.floor(e.total / 100));

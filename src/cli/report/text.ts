@@ -70,6 +70,7 @@ export class TextReporter implements Reporter {
     if (this.options.verbose && e.type === 'peer-closed') this.line(`peer ${e.address} closed: ${e.reason}`);
     if (e.type === 'checked' && this.mode === 'download' && e.have > 0) this.line(`found ${e.have} of ${e.total} pieces already on disk`);
     if (e.type === 'piece-failed') this.problem(`piece ${e.index} failed its hash check; fetching it again`);
+    if (e.type === 'peer-banned') this.problem(`peer ${e.address} ${e.reason}`);
   }
 
   progress(p: TorrentProgress): void {

@@ -1,0 +1,136 @@
+import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
+import type { ActorRefLike, AnyEventObject, InspectionEvent } from 'xstate';
+import { CliError } from '../cli/errors.js';
+import type { SessionObserver } from '../cli/observers.js';
+import { LoopbackServer } from '../ui/loopback-server.js';
+import { toJsonSafe } from './json-safe.js';
+import { statelyBridgePage } from './stately-bridge-page.js';
+
+/**
+ * `--inspect`: the actors of every session, live in the Stately inspector. A loopback relay serves
+ * a page that embeds stately.ai/inspect and forwards to it, over a WebSocket, the events made by
+ * @statelyai/inspect's `createInspector`. The package's own relay (`createInspectorServer`) listens
+ * on every address, on a fixed port, opens a browser and keeps the process alive; its WebSocket
+ * client retries forever. Ours binds 127.0.0.1, takes port 0, and is unref'd.
+ *
+ * Events are made from cut-down snapshots (json-safe: bytes as `{ bytes: n }`, class instances by
+ * name), not XState's raw ones, which hold sockets and piece data.
+ */
+export interface StatelyInspector extends SessionObserver {
+  /** The page to open. */
+  readonly url: string;
+  readonly port: number;
+}
+
+/** Events kept for a browser that connects late (as the package's relay does). */
+const REPLAY = 200;
+const SOCKET_PATH = '/events';
+
+export async function startStatelyInspector(options: { port?: number; log?: (line: string) => void } = {}): Promise<StatelyInspector> {
+  const replay: string[] = [];
+  const server = await LoopbackServer.start({
+    port: options.port ?? 0,
+    socketPath: SOCKET_PATH,
+    pages: { '/': { contentType: 'text/html; charset=utf-8', body: statelyBridgePage(SOCKET_PATH) } },
+    onConnection: (ws) => replay.forEach((message) => ws.send(message)),
+  }).catch((err: unknown) => {
+    throw new CliError(`cannot start the inspector relay: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const relay: Parameters<typeof createInspector>[0] = {
+    send(event: StatelyInspectionEvent) {
+      const message = JSON.stringify(event);
+      replay.push(message);
+      if (replay.length > REPLAY) replay.shift();
+      server.broadcast(message);
+    },
+  };
+  const inspector = createInspector(relay, { autoStart: false });
+  const refs = new ActorStandIns();
+  (options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`inspector: open ${server.url} (it loads the Stately inspector from stately.ai)`);
+
+  return {
+    url: server.url,
+    port: server.port,
+    inspect(label, event) {
+      // Called inside XState's event processing: a failure here must never reach the actors.
+      try {
+        forward(inspector, refs, label, event);
+      } catch {
+        // the inspector misses one event
+      }
+    },
+    async close() {
+      await server.close();
+    },
+  };
+}
+
+function forward(inspector: ReturnType<typeof createInspector>, refs: ActorStandIns, label: string, event: InspectionEvent): void {
+  switch (event.type) {
+    case '@xstate.actor':
+      return inspector.actor(refs.of(label, event.actorRef), safeSnapshot(event.actorRef.getSnapshot()));
+    case '@xstate.event':
+      return inspector.event(refs.of(label, event.actorRef), safeEvent(event.event), {
+        source: event.sourceRef ? refs.of(label, event.sourceRef) : undefined,
+      });
+    case '@xstate.snapshot':
+      return inspector.snapshot(refs.of(label, event.actorRef), safeSnapshot(event.snapshot), { event: safeEvent(event.event) });
+    default:
+      // Microsteps and actions: the inspector rebuilds transitions from snapshots and events.
+      return;
+  }
+}
+
+export function safeSnapshot(snapshot: unknown): { status?: 'active' | 'done' | 'error' | 'stopped'; value?: unknown; context?: unknown; output?: unknown } {
+  // XState announces an actor (`@xstate.actor`) before its first snapshot exists.
+  if (snapshot === undefined || snapshot === null) return { status: 'active' };
+  const s = snapshot as { status?: 'active' | 'done' | 'error' | 'stopped'; value?: unknown; context?: unknown; output?: unknown; error?: unknown };
+  return {
+    status: s.status,
+    value: toJsonSafe(s.value, { depth: 8 }),
+    context: toJsonSafe(s.context, { depth: 3 }),
+    output: toJsonSafe(s.output, { depth: 3 }),
+  };
+}
+
+export function safeEvent(event: AnyEventObject): AnyEventObject {
+  const safe = toJsonSafe(event, { depth: 3 });
+  return typeof safe === 'object' && safe !== null && !Array.isArray(safe) && typeof safe['type'] === 'string' ? (safe as AnyEventObject) : { type: String(event.type) };
+}
+
+/**
+ * XState numbers actors per actor system ("x:0", "x:1"…), and every torrent and every session's
+ * server is a system of its own: the inspector gets stand-ins with ids unique in the process, which
+ * keep the machine definition and the parent chain it draws from.
+ */
+class ActorStandIns {
+  private readonly standIns = new WeakMap<ActorRefLike, StandIn>();
+  private next = 0;
+
+  of(label: string, ref: ActorRefLike): StandIn {
+    let standIn = this.standIns.get(ref);
+    if (!standIn) {
+      const parent = (ref as { _parent?: ActorRefLike })._parent;
+      const id = (ref as { id?: string }).id ?? ref.sessionId;
+      standIn = {
+        sessionId: `${label} ${id} #${this.next++}`,
+        id,
+        logic: (ref as { logic?: unknown }).logic,
+        _parent: parent ? this.of(label, parent) : undefined,
+        send: () => undefined,
+        getSnapshot: () => ref.getSnapshot(),
+      };
+      this.standIns.set(ref, standIn);
+    }
+    return standIn;
+  }
+}
+
+interface StandIn {
+  sessionId: string;
+  id: string;
+  logic: unknown;
+  _parent?: StandIn;
+  send(): void;
+  getSnapshot(): unknown;
+}

@@ -1,0 +1,124 @@
+import { seededRng } from '../env/rng.js';
+import type { ScenarioSpec, SimPeerSpec } from './scenario.js';
+
+/**
+ * The simulator's scenarios, as data; the assertions on their results live in test/sim. Each takes
+ * its seed (same seed, same run) and the knobs `actorrent sim` exposes.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export interface SwarmKnobs {
+  seed?: number;
+  leechers?: number;
+  size?: number;
+  latencyMs?: number;
+  pieceLength?: number;
+}
+
+/** 1. One seeder and N leechers that all start together; the leechers must serve each other. */
+export function swarmScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
+  const leechers = knobs.leechers ?? 30;
+  return {
+    name: 'swarm',
+    seed: knobs.seed ?? 1,
+    size: knobs.size ?? 64 * MiB,
+    pieceLength: knobs.pieceLength ?? 256 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 20 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: 8 * MiB },
+      ...Array.from({ length: leechers }, (_, i): SimPeerSpec => ({ name: `leecher-${i + 1}`, role: 'leecher', upload: 4 * MiB, download: 16 * MiB })),
+    ],
+    deadlineMs: 30 * 60_000,
+  };
+}
+
+/**
+ * 2. Churn: leechers join at random times in the first 30 s; some leave (abruptly, without telling
+ * the tracker) at random times. Peers find each other through actorrent's tracker (HTTP, announce
+ * every 30 s). Everyone still present at the end must complete.
+ */
+export function churnScenario(knobs: SwarmKnobs & { leavers?: number } = {}): ScenarioSpec {
+  const seed = knobs.seed ?? 2;
+  const rng = seededRng(seed);
+  const leechers = knobs.leechers ?? 12;
+  const leavers = Math.min(leechers, knobs.leavers ?? Math.floor(leechers / 3));
+  const peers: SimPeerSpec[] = [{ name: 'seeder', role: 'seeder', upload: 2 * MiB }];
+  for (let i = 0; i < leechers; i++) {
+    const joinAtMs = Math.floor(rng() * 30_000);
+    // Leavers go while still downloading (or just after): the others must cope with the lost connections.
+    const leaveAtMs = i < leavers ? joinAtMs + 500 + Math.floor(rng() * 5_000) : undefined;
+    peers.push({ name: `leecher-${i + 1}`, role: 'leecher', upload: 1 * MiB, download: 4 * MiB, joinAtMs, leaveAtMs });
+  }
+  return {
+    name: 'churn',
+    seed,
+    size: knobs.size ?? 8 * MiB,
+    pieceLength: knobs.pieceLength ?? 128 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 30, loss: 0.01 },
+    tracker: { protocol: 'http', intervalS: 30 },
+    peers,
+    deadlineMs: 30 * 60_000,
+  };
+}
+
+/**
+ * 3. A fast peer that serves one wrong block in a few pieces, beside an honest seeder: too few bad
+ * pieces for the hash-failure strikes (3) to ban it; only block-level attribution can.
+ */
+export function corruptPeerScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
+  return {
+    name: 'corrupt-peer',
+    seed: knobs.seed ?? 3,
+    size: knobs.size ?? 4 * MiB,
+    pieceLength: knobs.pieceLength ?? 256 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 20 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: 1 * MiB },
+      ...Array.from({ length: knobs.leechers ?? 2 }, (_, i): SimPeerSpec => ({ name: `leecher-${i + 1}`, role: 'leecher', upload: 1 * MiB })),
+    ],
+    corruptPeers: [{ name: 'corrupt', upload: 1 * MiB, corruptBlock: (piece, block) => piece % 8 === 3 && block === 1 }],
+    deadlineMs: 10 * 60_000,
+  };
+}
+
+/** 4. Two fast seeders and a slow one: the endgame must not wait on the slow link. */
+export const SLOW_FAST = { fastUpload: 4 * MiB, slowUpload: 32 * KiB, fastSeeders: 2 };
+
+export function slowFastScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
+  return {
+    name: 'slow-fast',
+    seed: knobs.seed ?? 4,
+    size: knobs.size ?? 16 * MiB,
+    pieceLength: knobs.pieceLength ?? 256 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 20 },
+    peers: [
+      ...Array.from({ length: SLOW_FAST.fastSeeders }, (_, i): SimPeerSpec => ({ name: `fast-${i + 1}`, role: 'seeder', upload: SLOW_FAST.fastUpload })),
+      { name: 'slow', role: 'seeder', upload: SLOW_FAST.slowUpload },
+      { name: 'leecher', role: 'leecher' },
+    ],
+    deadlineMs: 30 * 60_000,
+  };
+}
+
+/**
+ * 5. Choking fairness: one seeder whose uplink is the bottleneck, 20 leechers that know only the
+ * seeder, 30 simulated minutes; the torrent is too big for anyone to finish.
+ */
+export const FAIRNESS = { leechers: 20, durationMs: 30 * 60_000, seederUpload: 256 * KiB };
+
+export function fairnessScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
+  return {
+    name: 'choking-fairness',
+    seed: knobs.seed ?? 5,
+    size: knobs.size ?? 64 * MiB,
+    pieceLength: knobs.pieceLength ?? 256 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 20 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: FAIRNESS.seederUpload },
+      ...Array.from({ length: knobs.leechers ?? FAIRNESS.leechers }, (_, i): SimPeerSpec => ({ name: `leecher-${i + 1}`, role: 'leecher', dial: 'seeders' })),
+    ],
+    deadlineMs: FAIRNESS.durationMs,
+  };
+}
