@@ -6,8 +6,8 @@ import { type PeerStats, rechoke } from '../policy/choker.js';
 
 /**
  * The Uploader: runs the choking algorithm every 10 s (tit for tat while leeching, best upload
- * rates while seeding, one optimistic unchoke rotated every 30 s, snubbed peers demoted) and tells
- * the UploadEngine whom to serve. A peer that becomes interested between rounds gets a free slot
+ * rates while seeding, one optimistic unchoke rotated every 30 s to the peer that waited longest,
+ * snubbed peers demoted) and tells the UploadEngine whom to serve. A peer that becomes interested between rounds gets a free slot
  * at once rather than waiting up to 10 s.
  */
 
@@ -33,6 +33,8 @@ export interface UploaderContext extends UploaderInput {
   round: number;
   optimistic?: string;
   unchokedSince: Map<string, number>;
+  /** When each choked peer was last choked (or added): the optimistic slot goes to who waited longest. */
+  chokedSince: Map<string, number>;
 }
 
 export const uploaderMachine = setup({
@@ -49,18 +51,21 @@ export const uploaderMachine = setup({
     addPeer: ({ context, event }) => {
       if (event.type !== 'PEER_ADDED') return;
       context.peers.set(event.peer.key, event.peer);
+      context.chokedSince.set(event.peer.key, context.clock.now());
       context.engine.addPeer(event.peer);
     },
     removePeer: ({ context, event }) => {
       if (event.type !== 'PEER_REMOVED') return;
       context.peers.delete(event.key);
       context.unchokedSince.delete(event.key);
+      context.chokedSince.delete(event.key);
       context.engine.removePeer(event.key);
     },
     unchokeNewcomer: ({ context, event }) => {
       if (event.type !== 'PEER_INTERESTED') return;
       context.engine.setChoking(event.key, false);
       context.unchokedSince.set(event.key, context.clock.now());
+      context.chokedSince.delete(event.key);
     },
     rechoke: assign(({ context }, params: { seeding: boolean }) => {
       const now = context.clock.now();
@@ -71,6 +76,7 @@ export const uploaderMachine = setup({
           interested: peerIsInterested(p),
           amInterested: weAreInterested(p),
           unchokedSince: context.unchokedSince.get(p.key),
+          chokedSince: context.chokedSince.get(p.key),
           ...context.peerStats(p),
         }));
       const result = rechoke(stats, {
@@ -85,15 +91,19 @@ export const uploaderMachine = setup({
       for (const peer of context.peers.values()) {
         const choke = !unchoke.has(peer.key);
         context.engine.setChoking(peer.key, choke);
-        if (choke) context.unchokedSince.delete(peer.key);
-        else if (!context.unchokedSince.has(peer.key)) context.unchokedSince.set(peer.key, now);
+        if (choke) {
+          if (context.unchokedSince.delete(peer.key) || !context.chokedSince.has(peer.key)) context.chokedSince.set(peer.key, now);
+        } else {
+          context.chokedSince.delete(peer.key);
+          if (!context.unchokedSince.has(peer.key)) context.unchokedSince.set(peer.key, now);
+        }
       }
       return { round: context.round + 1, optimistic: result.optimistic };
     }),
   },
 }).createMachine({
   id: 'uploader',
-  context: ({ input }) => ({ ...input, peers: new Map(), round: 0, unchokedSince: new Map() }),
+  context: ({ input }) => ({ ...input, peers: new Map(), round: 0, unchokedSince: new Map(), chokedSince: new Map() }),
   initial: 'leeching',
   on: {
     PEER_ADDED: { actions: 'addPeer' },

@@ -142,8 +142,10 @@ export class UploadEngine {
       this.options.read(request.index * this.options.pieceLength + request.begin, request.length).then(
         (block) => {
           peer.reading--;
-          // Choked or gone while the disk was busy: the block is no longer owed.
-          if (!this.peers.has(peer.handle.key) || weAreChoking(peer.handle)) return;
+          if (!this.peers.has(peer.handle.key)) return;
+          // Choked while the disk was busy: the block is no longer owed, but a fast peer is told so
+          // (BEP 6: a choke does not cancel its requests; it would wait for them until it timed out).
+          if (weAreChoking(peer.handle)) return this.reject(peer, request);
           wire.sendBlock(request.index, request.begin, block);
           this.stats.blocks++;
           this.stats.bytes += block.length;

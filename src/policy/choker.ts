@@ -11,10 +11,12 @@
  *    when seeding, which favours peers that can take our data fastest. Ties go to peers we already
  *    unchoke (`unchokedSince` set: fewer choke/unchoke flips), then to the rng.
  * 3. Optimistic slots. On rounds where `round % optimisticEveryRounds === 0` (every 3rd: 30 s) the
- *    `optimisticSlots` (1) are drawn afresh, uniformly at random, from interested peers without a regular
- *    slot (snubbed ones included): this is how a new peer gets its first data and can show its rate. On
+ *    `optimisticSlots` (1) go afresh to the interested peers without a regular slot (snubbed ones
+ *    included) that have waited longest since we last unchoked them (`chokedSince`; as libtorrent
+ *    does), ties and peers without a time drawn at random: this is how a new peer gets its first
+ *    data and can show its rate, and the rotation reaches every peer in turn instead of by luck. On
  *    other rounds the previous optimistic peers keep their slot while they are still connected,
- *    interested and not promoted to a regular slot; any slot left free is drawn at once.
+ *    interested and not promoted to a regular slot; any slot left free is filled at once.
  * Peers that are not interested are never unchoked: they would not request anything.
  * Before any random choice, peers are sorted by id, so one rng sequence always gives one result.
  */
@@ -35,6 +37,8 @@ export interface PeerStats {
   amInterestedSince?: number;
   /** Time (ms) we unchoked the peer, while it is unchoked. */
   unchokedSince?: number;
+  /** Time (ms) we last choked the peer (or it connected), while it is choked: who waited longest goes first. */
+  chokedSince?: number;
   /** Forces the peer to count as snubbed. */
   snubbed?: boolean;
 }
@@ -125,8 +129,17 @@ export function rechoke(peers: readonly PeerStats[], opts: RechokeOptions): Rech
       if (optimistics.length < optimisticSlots && previous.has(p.id) && !regularSet.has(p.id)) optimistics.push(p.id);
     }
   }
-  const pool = interested.filter((p) => !regularSet.has(p.id) && !optimistics.includes(p.id)).map((p) => p.id);
-  while (optimistics.length < optimisticSlots && pool.length > 0) optimistics.push(pool.splice(randomIndex(rng, pool.length), 1)[0]!);
+  // Longest waiting first; a random order among equals (and among peers with no time, who go last).
+  const pool = interested.filter((p) => !regularSet.has(p.id) && !optimistics.includes(p.id));
+  if (optimistics.length < optimisticSlots && pool.length > 0) {
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = randomIndex(rng, i + 1);
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    const waited = (p: PeerStats) => (p.chokedSince !== undefined && Number.isFinite(p.chokedSince) ? p.chokedSince : Infinity);
+    pool.sort((a, b) => (waited(a) === waited(b) ? 0 : waited(a) < waited(b) ? -1 : 1));
+    for (const p of pool) if (optimistics.length < optimisticSlots) optimistics.push(p.id);
+  }
 
   const result: RechokeResult = { unchoked: [...regular, ...optimistics], regular, optimistics };
   if (optimistics.length > 0) result.optimistic = optimistics[0]!;

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { Subject } from 'rxjs';
 import { createActor } from 'xstate';
 import { type UploaderInput, uploaderMachine } from '../../src/actors/uploader.js';
-import type { PeerActor, PeerHandle } from '../../src/engine/peer-handle.js';
-import type { PeerWire } from '../../src/engine/peer-wire.js';
 import { UploadEngine } from '../../src/engine/upload-engine.js';
-import type { PeerMessage } from '../../src/protocol/wire/index.js';
+import { FakePeer } from '../support/fake-peer-handle.js';
 import { seededRng } from '../support/fuzz.js';
 import { SteppingClock } from '../support/stepping-clock.js';
 
@@ -15,60 +12,6 @@ import { SteppingClock } from '../support/stepping-clock.js';
  * records the CHOKE / UNCHOKE commands its Peer actor would receive and answers the flag queries
  * (`matches`) the way the Peer machine's regions would.
  */
-
-type Region = 'amChoking' | 'amInterested' | 'peerInterested' | 'peerChoking';
-
-class FakePeer {
-  /** Commands received, as the Peer actor would get them. */
-  readonly commands: string[] = [];
-  readonly flags: Record<Region, string> = { amChoking: 'choking', amInterested: 'no', peerInterested: 'no', peerChoking: 'choking' };
-  readonly sent: PeerMessage[] = [];
-  readonly wire = {
-    messages$: new Subject<PeerMessage>(),
-    drain$: new Subject<void>(),
-    closed: false,
-    congested: false,
-    send: (m: PeerMessage) => void this.sent.push(m),
-    sendBlock: () => true,
-  };
-  readonly handle: PeerHandle;
-
-  constructor(
-    readonly key: string,
-    public rates = { downloadRate: 0, uploadRate: 0 },
-  ) {
-    const actor = {
-      send: (event: { type: string }) => {
-        this.commands.push(event.type);
-        if (event.type === 'CHOKE') this.flags.amChoking = 'choking';
-        if (event.type === 'UNCHOKE') this.flags.amChoking = 'unchoked';
-      },
-      getSnapshot: () => ({
-        matches: (value: { active: Partial<Record<Region, string>> }) =>
-          Object.entries(value.active).every(([region, state]) => this.flags[region as Region] === state),
-      }),
-    };
-    this.handle = { key, address: key, wire: this.wire as unknown as PeerWire, actor: actor as unknown as PeerActor, fast: true };
-  }
-
-  set interested(on: boolean) {
-    this.flags.peerInterested = on ? 'yes' : 'no';
-  }
-
-  get unchoked(): boolean {
-    return this.flags.amChoking === 'unchoked';
-  }
-
-  complete(): void {
-    this.wire.messages$.complete();
-    this.wire.drain$.complete();
-  }
-
-  /** Commands since the last call. */
-  take(): string[] {
-    return this.commands.splice(0, this.commands.length);
-  }
-}
 
 /** Whatever a test started is stopped after it, even when an assertion failed half-way. */
 const cleanups: (() => void)[] = [];

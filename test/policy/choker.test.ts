@@ -99,6 +99,29 @@ test('optimistic unchoke rotates every 3rd round and is kept in between', () => 
   assert.ok(new Set(drawn).size >= 5, `rotations reach many peers: ${drawn.join(' ')}`);
 });
 
+test('the optimistic slot goes to the peer that has waited longest since we choked it; equals are drawn at random', () => {
+  const peers = peersWithRates([100, 90, 80, 70, 0, 0, 0, 0]).map((p, i) => ({ ...p, chokedSince: i < 4 ? undefined : NOW - [5, 50, 20, 50][i - 4]! * 1000 }));
+  // p05 and p07 waited 50 s, the longest: one of them, whichever the rng picks, never p04 or p06.
+  const picked = new Set<string>();
+  for (let seed = 0; seed < 40; seed++) picked.add(run(peers, { rng: seededRng(seed) }).optimistic!);
+  assert.deepEqual([...picked].sort(), ['p05', 'p07']);
+  // Peers with no known wait go after every peer with one.
+  const unknown = peers.map((p) => (p.id === 'p05' || p.id === 'p07' ? { ...p, chokedSince: undefined } : p));
+  assert.equal(run(unknown).optimistic, 'p06');
+  // A rotation over rounds, the chosen peer's clock restarting when it is choked again, reaches everyone in turn.
+  const waiting = new Map(peers.slice(4).map((p) => [p.id, p.chokedSince!]));
+  const order: string[] = [];
+  let now = NOW;
+  for (let round = 0; round < 4; round++, now += 30_000) {
+    const stats = peers.map((p) => ({ ...p, chokedSince: waiting.get(p.id) }));
+    const chosen = run(stats, { now, round: round * 3, rng: seededRng(round) }).optimistic!;
+    order.push(chosen);
+    waiting.set(chosen, now + 30_000);
+  }
+  assert.deepEqual([...order].sort(), ['p04', 'p05', 'p06', 'p07']);
+  assert.deepEqual(order.slice(2), ['p06', 'p04']);
+});
+
 test('between rotations a new optimistic peer is drawn if the previous one left, lost interest or won a regular slot', () => {
   const peers = peersWithRates([100, 90, 80, 70, 0, 0, 0]);
   assert.equal(run(peers, { round: 1, previousOptimistic: 'p05' }).optimistic, 'p05');

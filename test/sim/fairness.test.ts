@@ -52,9 +52,12 @@ test('scenario 5: choking fairness — over 30 minutes every leecher is unchoked
   for (const leecher of leechers) {
     const share = (unchokedMs.get(leecher.name) ?? 0) / fairShare;
     lines.push(`${leecher.name}: first unchoked at ${((firstAt.get(leecher.name) ?? NaN) / 1000).toFixed(0)} s, ${episodes.get(leecher.name) ?? 0} times, ${(share * 100).toFixed(0)}% of a fair share`);
-    assert.ok((firstAt.get(leecher.name) ?? Infinity) <= 10 * 60_000, `${leecher.name} unchoked within the first 10 minutes`);
-    assert.ok((episodes.get(leecher.name) ?? 0) >= 3, `${leecher.name} unchoked again and again (optimistic rotation)`);
-    assert.ok(share >= 0.2 && share <= 2, `${leecher.name} got ${(share * 100).toFixed(0)}% of a fair share of unchoked time`);
+    // The optimistic slot goes to whoever waited longest, so the rotation reaches all 20 in turn:
+    // seeds 1, 2, 3 and 5 give first unchokes by 150 s, 8+ episodes and 64–147% of a fair share
+    // (drawn at random instead, they gave first unchokes up to 550 s and shares down to 23%).
+    assert.ok((firstAt.get(leecher.name) ?? Infinity) <= 4 * 60_000, `${leecher.name} unchoked within the first 4 minutes`);
+    assert.ok((episodes.get(leecher.name) ?? 0) >= 6, `${leecher.name} unchoked again and again (optimistic rotation)`);
+    assert.ok(share >= 0.5 && share <= 1.6, `${leecher.name} got ${(share * 100).toFixed(0)}% of a fair share of unchoked time`);
     assert.ok(leecher.downloaded > 0);
   }
   for (const line of lines) t.diagnostic(line);

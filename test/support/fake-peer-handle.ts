@@ -1,0 +1,67 @@
+import { Subject } from 'rxjs';
+import type { PeerActor, PeerHandle } from '../../src/engine/peer-handle.js';
+import type { PeerWire } from '../../src/engine/peer-wire.js';
+import type { PeerMessage } from '../../src/protocol/wire/index.js';
+
+export type Region = 'amChoking' | 'amInterested' | 'peerInterested' | 'peerChoking';
+
+/**
+ * A peer handle without a connection, for the engines and the Uploader: it records the CHOKE /
+ * UNCHOKE commands its Peer actor would receive, answers the flag queries (`matches`) the way the
+ * Peer machine's regions would, and keeps what the engines send it; messages$ is the test's to drive.
+ */
+export class FakePeer {
+  /** Commands received, as the Peer actor would get them. */
+  readonly commands: string[] = [];
+  readonly flags: Record<Region, string> = { amChoking: 'choking', amInterested: 'no', peerInterested: 'no', peerChoking: 'choking' };
+  readonly sent: PeerMessage[] = [];
+  readonly wire = {
+    messages$: new Subject<PeerMessage>(),
+    drain$: new Subject<void>(),
+    closed: false,
+    congested: false,
+    send: (m: PeerMessage) => void this.sent.push(m),
+    sendBlock: (index: number, begin: number, block: Buffer) => {
+      this.sent.push({ type: 'piece', index, begin, block });
+      return true;
+    },
+  };
+  readonly handle: PeerHandle;
+
+  constructor(
+    readonly key: string,
+    public rates = { downloadRate: 0, uploadRate: 0 },
+    fast = true,
+  ) {
+    const actor = {
+      send: (event: { type: string }) => {
+        this.commands.push(event.type);
+        if (event.type === 'CHOKE') this.flags.amChoking = 'choking';
+        if (event.type === 'UNCHOKE') this.flags.amChoking = 'unchoked';
+      },
+      getSnapshot: () => ({
+        matches: (value: { active: Partial<Record<Region, string>> }) =>
+          Object.entries(value.active).every(([region, state]) => this.flags[region as Region] === state),
+      }),
+    };
+    this.handle = { key, address: key, wire: this.wire as unknown as PeerWire, actor: actor as unknown as PeerActor, fast };
+  }
+
+  set interested(on: boolean) {
+    this.flags.peerInterested = on ? 'yes' : 'no';
+  }
+
+  get unchoked(): boolean {
+    return this.flags.amChoking === 'unchoked';
+  }
+
+  complete(): void {
+    this.wire.messages$.complete();
+    this.wire.drain$.complete();
+  }
+
+  /** Commands since the last call. */
+  take(): string[] {
+    return this.commands.splice(0, this.commands.length);
+  }
+}
