@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { TRACE_KINDS, TRACE_VERSION, type TraceMeta, type TraceRecord } from './format.js';
 
 /**
@@ -27,7 +26,12 @@ export interface LoadedTrace {
 
 /** Lines longer than this are refused (a record is a few hundred bytes; an extension payload a few KiB as hex). */
 export const MAX_LINE_CHARS = 1 << 20;
-const MAX_FILE_BYTES = 4 * 1024 ** 3;
+/**
+ * Records held in memory at most (a 10 GiB download traces about 1.4 million): a bigger trace is
+ * refused with a clear message rather than exhausting the heap.
+ */
+export const MAX_RECORDS = 5_000_000;
+const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
 export async function readTrace(file: string): Promise<LoadedTrace> {
   let size: number;
@@ -39,11 +43,35 @@ export async function readTrace(file: string): Promise<LoadedTrace> {
     if (err instanceof TraceError) throw err;
     throw new TraceError(0, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  if (size > MAX_FILE_BYTES) throw new TraceError(0, `${file} is larger than 4 GiB`);
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  if (size > MAX_FILE_BYTES) throw new TraceError(0, `${file} is larger than 2 GiB`);
   const parser = new TraceParser();
-  for await (const text of lines) parser.push(text);
+  // Split by hand rather than with readline, which would gather a line of any length (a file with
+  // no newline would exhaust memory before the length check could see it).
+  let partial: Buffer[] = [];
+  let partialBytes = 0;
+  const tooLong = () => new TraceError(parser.nextLine, `longer than ${MAX_LINE_CHARS} characters`);
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+      if (partialBytes + end - start > MAX_LINE_CHARS * 4) throw tooLong();
+      partial.push(chunk.subarray(start, end));
+      parser.push(stripCr(Buffer.concat(partial).toString('utf8')));
+      partial = [];
+      partialBytes = 0;
+      start = end + 1;
+    }
+    if (start < chunk.length) {
+      partialBytes += chunk.length - start;
+      if (partialBytes > MAX_LINE_CHARS * 4) throw tooLong();
+      partial.push(chunk.subarray(start));
+    }
+  }
+  if (partialBytes > 0) parser.push(stripCr(Buffer.concat(partial).toString('utf8')));
   return parser.finish();
+}
+
+function stripCr(text: string): string {
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
 /** The same checks on text already in memory (tests, stdin). */
@@ -62,8 +90,14 @@ class TraceParser {
   private readonly lastTime = new Map<string, number>();
   private lastSeq = -1;
 
+  /** The number the next line will have. */
+  get nextLine(): number {
+    return this.line + 1;
+  }
+
   push(text: string): void {
     this.line++;
+    if (this.records.length >= MAX_RECORDS) throw new TraceError(this.line, `more than ${MAX_RECORDS} records: too big to replay`);
     if (text.length > MAX_LINE_CHARS) throw new TraceError(this.line, `longer than ${MAX_LINE_CHARS} characters`);
     if (text.trim() === '') throw new TraceError(this.line, 'empty line');
     let value: unknown;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { seededRng } from '../../src/env/rng.js';
-import { MAX_LINE_CHARS, TraceError, parseTrace } from '../../src/trace/read-trace.js';
+import { MAX_LINE_CHARS, TraceError, parseTrace, readTrace } from '../../src/trace/read-trace.js';
 import { checkRecorded, replayTrace } from '../../src/trace/replay.js';
 
 /** A trace file may come from anywhere: every line is checked, and a bad one is named. */
@@ -75,4 +77,20 @@ test('mutated traces are refused with a TraceError or read; checking and replayi
     }
   }
   assert.ok(replayed > 3, `only ${read} mutated traces were readable`);
+});
+
+test('a trace file is read line by line with bounded memory: a line without end is refused at the limit, CRLF is read', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'actorrent-trace-'));
+  try {
+    // 40 MiB and no newline after the header: refused once the line passes the limit, not gathered whole.
+    const endless = path.join(dir, 'endless.trace');
+    writeFileSync(endless, `${header}\n{"t":0,"seq":0,"node":"n","kind":"wire","peer":"p#1","dir":"in","msg":{"type":"${'x'.repeat(40 << 20)}`);
+    await assert.rejects(readTrace(endless), (err: unknown) => err instanceof TraceError && err.line === 2 && /longer than/.test(err.message));
+    const crlf = path.join(dir, 'crlf.trace');
+    writeFileSync(crlf, golden.split('\n').filter((l) => l !== '').join('\r\n'));
+    const read = await readTrace(crlf);
+    assert.equal(read.records.length, golden.split('\n').filter((l) => l !== '').length - 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
