@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePayload, withTimeout } from '../engine/swarm-helpers.js';
-import { HAVE_ALL, UNCHOKE } from '../../src/protocol/wire/index.js';
-import { listenRawPeers } from '../support/tcp-raw-peer.js';
-import { ClosureLog, RAW_PEER_ID, blockOf, startSeeder, startSession } from './harness.js';
+import { ClosureLog, listenLiar, startSeeder, startSession } from './harness.js';
 
 /**
  * A raw peer that answers every request with wrong bytes, next to an honest seeder: its pieces fail
@@ -14,18 +12,11 @@ test('a peer sending wrong blocks is banned and the download ends byte-exact fro
   // One block per piece: a failed piece has exactly one contributor, so the blame is exact.
   const payload = await makePayload({ multiFile: false, size: 4 * 1024 * 1024, pieceLength: 16384 });
   const seeder = await startSeeder(payload);
-  let corrupted = 0;
-  const liar = await listenRawPeers((raw) => {
-    raw.handshake({ infoHash: payload.meta.infoHash, peerId: RAW_PEER_ID, flags: { fastExtension: true } });
-    raw.send(HAVE_ALL, UNCHOKE);
-    raw.onMessage((m) => {
-      if (m.type !== 'request') return;
-      const block = Buffer.from(blockOf(payload, m));
-      const middle = block.length >> 1;
-      block[middle] = block[middle]! ^ 0x55; // one wrong byte per block
-      corrupted++;
-      raw.send({ type: 'piece', index: m.index, begin: m.begin, block });
-    });
+  const liar = await listenLiar(payload, (m, real) => {
+    const block = Buffer.from(real);
+    const middle = block.length >> 1;
+    block[middle] = block[middle]! ^ 0x55; // one wrong byte per block
+    return { type: 'piece', index: m.index, begin: m.begin, block };
   });
   const session = await startSession();
   try {
@@ -41,7 +32,7 @@ test('a peer sending wrong blocks is banned and the download ends byte-exact fro
     // The honest seeder joins once the liar has been asked for blocks.
     await withTimeout(
       new Promise<void>((resolve) => {
-        const timer = setInterval(() => corrupted > 0 && (clearInterval(timer), resolve()), 5);
+        const timer = setInterval(() => liar.corrupted > 0 && (clearInterval(timer), resolve()), 5);
       }),
       10_000,
       'requests to the liar',

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Session, SessionOptions, TorrentHandle } from '../../src/session.js';
 import { Session as SessionClass } from '../../src/session.js';
-import type { Request } from '../../src/protocol/wire/index.js';
+import { HAVE_ALL, type PeerMessage, type Request, UNCHOKE } from '../../src/protocol/wire/index.js';
 import { makePayload, withTimeout } from '../engine/swarm-helpers.js';
-import type { TcpRawPeer } from '../support/tcp-raw-peer.js';
+import { type TcpRawPeer, listenRawPeers } from '../support/tcp-raw-peer.js';
 
 /** Shared set-up of the security tests: a real seeder, honest leechers, and a log of why peers were closed. */
 
@@ -86,4 +86,25 @@ export function blockOf(payload: Payload, request: Pick<Request, 'index' | 'begi
 export function peerKey(handle: TorrentHandle, address: string): string | undefined {
   for (const key of handle.actor.getSnapshot().context.peers.keys()) if (key.replace(/#\d+$/, '') === address) return key;
   return undefined;
+}
+
+/**
+ * A raw peer that claims every piece (fast extension, have-all, unchoke) and answers each request
+ * with what `answer` gives: the corrupt block it chose, a reject, or nothing. `corrupted` counts the
+ * blocks it sent.
+ */
+export async function listenLiar(payload: Payload, answer: (request: Request, realBlock: Buffer) => PeerMessage | undefined) {
+  let corrupted = 0;
+  const server = await listenRawPeers((raw) => {
+    raw.handshake({ infoHash: payload.meta.infoHash, peerId: RAW_PEER_ID, flags: { fastExtension: true } });
+    raw.send(HAVE_ALL, UNCHOKE);
+    raw.onMessage((m) => {
+      if (m.type !== 'request') return;
+      const reply = answer(m, blockOf(payload, m));
+      if (reply?.type === 'piece') corrupted++;
+      if (reply) raw.send(reply);
+    });
+  });
+  // A getter, not a copied value: the count goes on growing.
+  return Object.defineProperty(server, 'corrupted', { get: () => corrupted }) as typeof server & { readonly corrupted: number };
 }

@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TorrentSessionEvent } from '../../src/session.js';
-import { HAVE_ALL, UNCHOKE } from '../../src/protocol/wire/index.js';
 import { makePayload, withTimeout } from '../engine/swarm-helpers.js';
-import { listenRawPeers } from '../support/tcp-raw-peer.js';
-import { ClosureLog, RAW_PEER_ID, blockOf, startSeeder, startSession } from './harness.js';
+import { ClosureLog, RAW_PEER_ID, listenLiar, startSeeder, startSession } from './harness.js';
 
 /**
  * Block-level blame over real sockets: a liar and an honest seeder each send part of the pieces (the
@@ -16,18 +14,11 @@ import { ClosureLog, RAW_PEER_ID, blockOf, startSeeder, startSession } from './h
 test('smart ban: the peer that sent the corrupt block of a shared piece is banned once the piece verifies', async () => {
   const payload = await makePayload({ multiFile: false, size: 2 * 1024 * 1024, pieceLength: 65536 });
   const seeder = await startSeeder(payload);
-  let corrupted = 0;
-  const liar = await listenRawPeers((raw) => {
-    raw.handshake({ infoHash: payload.meta.infoHash, peerId: RAW_PEER_ID, flags: { fastExtension: true } });
-    raw.send(HAVE_ALL, UNCHOKE);
-    raw.onMessage((m) => {
-      if (m.type !== 'request') return;
-      if (m.begin !== 0) return raw.send({ type: 'reject', index: m.index, begin: m.begin, length: m.length });
-      const block = Buffer.from(blockOf(payload, m));
-      block[100] = block[100]! ^ 0x01;
-      corrupted++;
-      raw.send({ type: 'piece', index: m.index, begin: m.begin, block });
-    });
+  const liar = await listenLiar(payload, (m, real) => {
+    if (m.begin !== 0) return { type: 'reject', index: m.index, begin: m.begin, length: m.length };
+    const block = Buffer.from(real);
+    block[100] = block[100]! ^ 0x01;
+    return { type: 'piece', index: m.index, begin: m.begin, block };
   });
   const session = await startSession();
   try {
@@ -56,7 +47,7 @@ test('smart ban: the peer that sent the corrupt block of a shared piece is banne
     const proof = /^banned: sent a corrupt block \(piece (\d+), block 0\)$/.exec(ban.reason);
     assert.ok(proof, `banned by block, not by strikes: ${ban.reason}`);
     const failed = events.filter((e) => e.type === 'piece-failed');
-    assert.ok(corrupted > 0 && failed.length > 0, `${corrupted} corrupt blocks sent, ${failed.length} pieces failed`);
+    assert.ok(liar.corrupted > 0 && failed.length > 0, `${liar.corrupted} corrupt blocks sent, ${failed.length} pieces failed`);
     // Failed pieces had both peers as senders: piece-level blame could not have told them apart.
     assert.ok(
       failed.some((f) => f.peers.length === 2),
