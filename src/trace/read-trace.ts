@@ -37,13 +37,13 @@ export async function readTrace(file: string): Promise<LoadedTrace> {
   let size: number;
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new TraceError(0, `${file} is not a file`);
+    if (!info.isFile()) throw new TraceError(0, 'not a file');
     size = info.size;
   } catch (err) {
     if (err instanceof TraceError) throw err;
-    throw new TraceError(0, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new TraceError(0, `cannot read it: ${describeFileError(err)}`);
   }
-  if (size > MAX_FILE_BYTES) throw new TraceError(0, `${file} is larger than 2 GiB`);
+  if (size > MAX_FILE_BYTES) throw new TraceError(0, 'larger than 2 GiB');
   const parser = new TraceParser();
   // Split by hand rather than with readline, which would gather a line of any length (a file with
   // no newline would exhaust memory before the length check could see it).
@@ -68,6 +68,13 @@ export async function readTrace(file: string): Promise<LoadedTrace> {
   }
   if (partialBytes > 0) parser.push(stripCr(Buffer.concat(partial).toString('utf8')));
   return parser.finish();
+}
+
+function describeFileError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return code ?? String(err);
 }
 
 function stripCr(text: string): string {
