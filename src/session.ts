@@ -48,6 +48,8 @@ export interface AddTorrentOptions {
   peers?: { host: string; port: number }[];
   /** Resume data: pieces known to be on disk, so the hash check is skipped. */
   trustedHave?: Uint8Array;
+  /** Resume data that holds only for some files: these pieces are taken as present, the rest is hash-checked. */
+  knownHave?: Uint8Array;
   maxPeers?: number;
   /** Only these pieces (a bitfield, as trustedHave) are fetched; complete once they are all verified. Default: all. */
   wanted?: Uint8Array;
@@ -257,6 +259,7 @@ export class Session {
         rng: this.rng,
         seed: options.seed ?? false,
         trustedHave: options.trustedHave,
+        knownHave: options.knownHave,
         wanted: options.wanted,
         uploadLimit: options.uploadLimit,
         downloadLimit: options.downloadLimit,

@@ -16,6 +16,8 @@ export interface FileManagerInput {
   storage: TorrentStorage;
   /** Skip the initial hash check: the resume data says these pieces are present. */
   trustedHave?: Uint8Array;
+  /** Check, but take these pieces as present without reading them (resume data of files that did not change). */
+  knownHave?: Uint8Array;
   concurrentVerifications?: number;
 }
 
@@ -34,11 +36,11 @@ export type FileManagerReport =
   | { type: 'FILES.PIECE_FAILED'; index: number }
   | { type: 'FILES.ERROR'; message: string };
 
-const prepareAndCheck = fromPromise<Uint8Array, { meta: Metainfo; storage: TorrentStorage; trustedHave?: Uint8Array }>(
+const prepareAndCheck = fromPromise<Uint8Array, { meta: Metainfo; storage: TorrentStorage; trustedHave?: Uint8Array; knownHave?: Uint8Array }>(
   async ({ input, signal }) => {
     await input.storage.prepare();
     if (input.trustedHave) return input.trustedHave;
-    return checkExisting(input.storage, input.meta, { signal });
+    return checkExisting(input.storage, input.meta, { signal, known: input.knownHave });
   },
 );
 
@@ -104,7 +106,7 @@ export const fileManagerMachine = setup({
     checking: {
       invoke: {
         src: 'prepareAndCheck',
-        input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave }),
+        input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave, knownHave: context.knownHave }),
         onDone: {
           target: 'ready',
           actions: sendParent(({ event }) => ({ type: 'FILES.CHECKED', have: event.output }) satisfies FileManagerReport),

@@ -39,6 +39,8 @@ export interface TorrentInput {
   seed: boolean;
   /** Resume data: pieces known to be present, so the initial hash check is skipped. */
   trustedHave?: Uint8Array;
+  /** Resume data of files that did not change: these pieces are taken as present, the others are checked. */
+  knownHave?: Uint8Array;
   /**
    * File selection (`--select`): a bitfield (checkExisting layout) of the pieces to fetch; the others
    * are never requested and the torrent is complete once every wanted piece is verified. Default: all.
@@ -432,7 +434,7 @@ export const torrentMachine = setup({
       id: 'files',
       systemId: SYSTEM_IDS.files,
       src: 'fileManager',
-      input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave }),
+      input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave, knownHave: context.knownHave }),
     },
     {
       id: 'client',

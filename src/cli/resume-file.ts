@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { FsStorage } from '../storage/fs-storage.js';
-import { loadResume, resumeIsValid, saveResume } from '../storage/resume.js';
+import { countPieces } from '../storage/piece-verifier.js';
+import { loadResume, piecesInUnchangedFiles, resumeIsValid, saveResume } from '../storage/resume.js';
 
 /**
  * Where the CLI keeps resume data: `DIR/.actorrent/<infohash>.resume`, beside the download (DIR is
@@ -12,9 +13,15 @@ export function resumePath(downloadDir: string, meta: Metainfo): string {
   return path.join(downloadDir, '.actorrent', `${meta.infoHashHex}.resume`);
 }
 
-export type ResumeVerdict = { trusted: true; have: Uint8Array } | { trusted: false; reason: string };
+export type ResumeVerdict =
+  | { trusted: true; have: Uint8Array }
+  /** `known`: the claimed pieces wholly in files that did not change, which need no hashing. */
+  | { trusted: false; reason: string; known?: Uint8Array };
 
-/** The pieces saved last time, if every file still has the size and mtime recorded with them. */
+/**
+ * The pieces saved last time, if every file still has the size and mtime recorded with them; when
+ * only some files changed, the claimed pieces of the others (`known`), so only the rest is hashed.
+ */
 export async function readTrustedHave(downloadDir: string, meta: Metainfo): Promise<ResumeVerdict> {
   const loaded = await loadResume(resumePath(downloadDir, meta), {
     infoHash: meta.infoHash,
@@ -23,7 +30,13 @@ export async function readTrustedHave(downloadDir: string, meta: Metainfo): Prom
   });
   if (!loaded.ok) return { trusted: false, reason: loaded.reason };
   const current = await statFiles(downloadDir, meta);
-  if (!resumeIsValid(loaded.resume, current)) return { trusted: false, reason: 'files changed since the resume data was saved' };
+  if (!resumeIsValid(loaded.resume, current)) {
+    const known = piecesInUnchangedFiles(loaded.resume, current, meta);
+    const count = countPieces(known, meta.pieceCount);
+    const reason = 'files changed since the resume data was saved';
+    if (count === 0) return { trusted: false, reason };
+    return { trusted: false, reason: `${reason}; ${count} piece${count === 1 ? '' : 's'} in unchanged files kept, the rest checked`, known };
+  }
   return { trusted: true, have: loaded.resume.have };
 }
 

@@ -5,7 +5,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { Session, type TorrentHandle } from '../session.js';
 import { FsStorage } from '../storage/fs-storage.js';
-import { checkExisting, hasPiece } from '../storage/piece-verifier.js';
+import { checkExisting, countPieces } from '../storage/piece-verifier.js';
 import { CliError } from './errors.js';
 import { onInterrupt } from './interrupt.js';
 import { type ObserveOptions, type Observers, startObservers } from './observers.js';
@@ -134,7 +134,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     let trustedHave = resume.trusted ? resume.have : undefined;
     if (options.mode === 'seed' && !(trustedHave && countPieces(trustedHave, meta.pieceCount) === meta.pieceCount)) {
       reporter.checking(dataPath);
-      trustedHave = await checkCompleteData(meta, downloadDir, dataPath);
+      trustedHave = await checkCompleteData(meta, downloadDir, dataPath, resume.trusted ? undefined : resume.known);
     }
     reporter.resume(resume.trusted ? { resumed: true } : { resumed: false, reason: resume.reason });
 
@@ -143,6 +143,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
       seed: options.keepSeeding,
       peers: options.peers,
       trustedHave,
+      knownHave: resume.trusted ? undefined : resume.known,
       maxPeers: options.maxPeers,
       wanted: selection?.wanted,
       uploadLimit: options.uploadLimit,
@@ -209,12 +210,6 @@ function withExtraTrackers(meta: Metainfo, trackers: string[]): Metainfo {
   return extra.length === 0 ? meta : { ...meta, announce: [...meta.announce, ...extra.map((url) => [url])] };
 }
 
-function countPieces(have: Uint8Array, pieceCount: number): number {
-  let n = 0;
-  for (let i = 0; i < pieceCount; i++) if (hasPiece(have, i)) n++;
-  return n;
-}
-
 /** Creates the folder if needed and checks that we may write in it, before anything is started. */
 async function ensureWritableFolder(dir: string): Promise<void> {
   try {
@@ -231,19 +226,17 @@ async function ensureWritableFolder(dir: string): Promise<void> {
  * not complete (serving part of a torrent is what `download --seed` is for). Returns the pieces
  * found, so the torrent does not hash them a second time.
  */
-async function checkCompleteData(meta: Metainfo, downloadDir: string, dataPath: string): Promise<Uint8Array> {
+async function checkCompleteData(meta: Metainfo, downloadDir: string, dataPath: string, known?: Uint8Array): Promise<Uint8Array> {
   const storage = new FsStorage(meta, downloadDir);
   let have: Uint8Array;
   try {
-    have = await checkExisting(storage, meta);
+    have = await checkExisting(storage, meta, { known });
   } catch (err) {
     throw new CliError(`cannot check ${dataPath}: ${messageOf(err)}`);
   } finally {
     await storage.close();
   }
-  let present = 0;
-  for (let i = 0; i < meta.pieceCount; i++) if (hasPiece(have, i)) present++;
-  const missing = meta.pieceCount - present;
+  const missing = meta.pieceCount - countPieces(have, meta.pieceCount);
   if (missing === 0) return have;
   const exists = await stat(dataPath).then(
     () => true,

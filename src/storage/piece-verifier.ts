@@ -60,6 +60,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Pieces hashed at once (default 2: one reads while the other hashes). */
   concurrency?: number;
+  /** Pieces known to be good (resume data from files that did not change): counted as present unread. */
+  known?: Uint8Array;
 }
 
 /**
@@ -76,7 +78,11 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
   const have = new Uint8Array(Math.ceil(meta.pieceCount / 8));
   const absent = absentPieces(meta, await storage.stat());
   const toHash: number[] = [];
-  for (let i = 0; i < meta.pieceCount; i++) if (absent[i] === 0) toHash.push(i);
+  for (let i = 0; i < meta.pieceCount; i++) {
+    if (absent[i] !== 0) continue;
+    if (options.known && hasPiece(options.known, i)) have[i >> 3]! |= 0x80 >> (i & 7);
+    else toHash.push(i);
+  }
   let checked = meta.pieceCount - toHash.length;
   if (checked > 0) onProgress?.(checked, meta.pieceCount);
 
@@ -121,4 +127,11 @@ function absentPieces(meta: PieceMeta, stats: Awaited<ReturnType<TorrentStorage[
 /** Whether piece `index` is set in a bit array in the bitfield layout. */
 export function hasPiece(have: Uint8Array, index: number): boolean {
   return ((have[index >> 3] ?? 0) & (0x80 >> (index & 7))) !== 0;
+}
+
+/** How many of the first `pieceCount` pieces are set in a bit array in the bitfield layout. */
+export function countPieces(have: Uint8Array, pieceCount: number): number {
+  let n = 0;
+  for (let i = 0; i < pieceCount; i++) if (hasPiece(have, i)) n++;
+  return n;
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { Metainfo } from '../protocol/metainfo/index.js';
+import { FileLayout } from './file-layout.js';
 import { toStorageError, type FileStat } from './storage.js';
 
 /**
@@ -94,6 +96,32 @@ export function resumeIsValid(resume: ResumeData, current: FileStat[]): boolean 
     if (saved === undefined || now === undefined) return saved === now;
     return saved.size === now.size && saved.mtimeMs === now.mtimeMs;
   });
+}
+
+/**
+ * When some files changed since the resume data was saved: the claimed pieces that lie wholly in
+ * files that did not change (same size and mtime; padding files count as unchanged), in the same
+ * bitfield layout. Those bytes are as they were when the pieces verified, so only the other pieces
+ * need hashing (as Transmission trusts per file). A piece touching any changed file is left out.
+ */
+export function piecesInUnchangedFiles(resume: ResumeData, current: FileStat[], meta: Pick<Metainfo, 'files' | 'pieceLength' | 'pieceCount'>): Uint8Array {
+  const known = new Uint8Array(Math.ceil(meta.pieceCount / 8));
+  if (resume.files.length !== current.length || current.length !== meta.files.length) return known;
+  const changed = new Uint8Array(meta.pieceCount);
+  const layout = new FileLayout(meta.files);
+  meta.files.forEach((file, i) => {
+    const saved = resume.files[i];
+    const now = current[i];
+    const same = saved === undefined || now === undefined ? saved === now : saved.size === now.size && saved.mtimeMs === now.mtimeMs;
+    if (same || file.padding) return;
+    const pieces = layout.piecesOfFile(i, meta.pieceLength);
+    if (pieces) changed.fill(1, pieces.first, pieces.last + 1);
+  });
+  for (let i = 0; i < meta.pieceCount; i++) {
+    const mask = 0x80 >> (i & 7);
+    if (changed[i] === 0 && (resume.have[i >> 3]! & mask) !== 0) known[i >> 3]! |= mask;
+  }
+  return known;
 }
 
 function parse(value: unknown): ResumeData | string {

@@ -108,6 +108,47 @@ test('SIGINT half-way saves resume data; the rerun trusts it (no hash check, onl
   }
 });
 
+test('a multi-file download whose one file changed keeps the resume data of the others: only that file is checked, its damage fetched again', async () => {
+  const payload = makePayload('album', [
+    { rel: 'a.bin', size: 1024 * 1024 },
+    { rel: 'b.bin', size: 1024 * 1024 },
+    { rel: 'c.bin', size: 512 * 1024 },
+  ], '64KiB');
+  const procs = tracked();
+  try {
+    const { meta } = payload;
+    const out = path.join(payload.root, 'out');
+    const seeder = procs.start(['seed', payload.torrent, '-o', payload.seedDir, ...LOOPBACK]);
+    const port = (await seeder.waitForEvent((e) => e.event === 'listening'))['port'] as number;
+    const download = ['download', payload.torrent, '-o', out, '--peer', `127.0.0.1:${port}`, ...LOOPBACK];
+    const first = runCli(download, { timeoutMs: 30_000 });
+    assert.equal(first.status, 0, first.stderr);
+
+    // b.bin changes: one byte of its third piece is damaged (its mtime moves with the write).
+    const b = path.join(out, 'album', 'b.bin');
+    const bytes = readFileSync(b);
+    bytes[2 * 65536 + 7] = bytes[2 * 65536 + 7]! ^ 0xff;
+    writeFileSync(b, bytes);
+    utimesSync(b, statSync(b).atime, new Date(Date.now() + 60_000));
+    const second = runCli(download, { timeoutMs: 30_000 });
+    assert.equal(second.status, 0, second.stderr);
+    const events = second.stdout.trim().split('\n').map((l) => JSON.parse(l) as CliEvent);
+    const checked = events.find((e) => e.event === 'checked')!;
+    assert.equal(checked['resumed'], false);
+    // a.bin and c.bin are 24 of the 40 pieces (no piece is shared: the files are multiples of 64 KiB).
+    assert.match(String(checked['resumeReason']), /changed since the resume data was saved; 24 pieces in unchanged files kept, the rest checked/);
+    assert.equal(checked['have'], meta.pieceCount - 1, 'the check of b.bin found its damaged piece');
+    assert.equal(last(events, 'complete')!['downloaded'], 65536, 'only the damaged piece was fetched again');
+    for (const f of payload.data) assert.ok(readFileSync(path.join(out, 'album', f.rel)).equals(f.data), f.rel);
+
+    seeder.child.kill('SIGTERM');
+    assert.equal((await seeder.exitWithin(8000)).status, 143);
+  } finally {
+    procs.killAll();
+    payload.cleanup();
+  }
+});
+
 test('--select fetches only the chosen file of a multi-file torrent; untouched files are never created; --tracker adds a tier', async () => {
   // 32 KiB pieces: c.bin shares its first piece with a.bin and its last with d.bin; e.bin shares none.
   const payload = makePayload(

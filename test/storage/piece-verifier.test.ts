@@ -57,6 +57,24 @@ test('checkExisting: nothing on disk → no piece, and not a byte read', async (
   assert.deepEqual(reads, []);
 });
 
+test('checkExisting with known pieces: they count as present without a byte of them read; the others are hashed', async (t) => {
+  const dir = tempDir(t);
+  const { meta, data } = awkwardTorrent();
+  writeFilesDirectly(dir, meta, data);
+  // Piece 2 is damaged on disk; piece 1 is "known" (resume data of an unchanged file), so it is not read.
+  const file = path.join(dir, ...meta.files[1]!.path);
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.from([0xff ^ data[2 * meta.pieceLength]!]), 0, 1, 2 * meta.pieceLength);
+  closeSync(fd);
+  const known = new Uint8Array(Math.ceil(meta.pieceCount / 8));
+  known[0] = 0b0100_0000;
+  const { storage, piecesRead } = counting(new FsStorage(meta, dir));
+  const have = await checkExisting(storage, meta, { known });
+  await storage.close();
+  assert.deepEqual(setBits(have, meta.pieceCount), range(0, meta.pieceCount).filter((i) => i !== 2));
+  assert.deepEqual(piecesRead(meta), range(0, meta.pieceCount).filter((i) => i !== 1), 'the known piece is never read');
+});
+
 test('checkExisting: a missing file → exactly its pieces missing, and they are not read', async (t) => {
   const dir = tempDir(t);
   const { meta, data } = awkwardTorrent();

@@ -4,8 +4,8 @@ import { appendFileSync, readdirSync, readFileSync, utimesSync, writeFileSync, s
 import path from 'node:path';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { checkExisting } from '../../src/storage/piece-verifier.js';
-import { loadResume, resumeIsValid, saveResume, type ResumeData } from '../../src/storage/resume.js';
-import { awkwardTorrent, tempDir, writeFilesDirectly } from './helpers.js';
+import { loadResume, piecesInUnchangedFiles, resumeIsValid, saveResume, type ResumeData } from '../../src/storage/resume.js';
+import { awkwardTorrent, range, setBits, tempDir, writeFilesDirectly } from './helpers.js';
 
 async function savedTorrent(t: Parameters<typeof tempDir>[0]) {
   const dir = tempDir(t);
@@ -108,4 +108,27 @@ test('missing, corrupt or foreign resume files are ignored with a reason, never 
   assert.ok(!missing.ok && /no resume data/.test(missing.reason));
   const folder = await loadResume(dir);
   assert.equal(folder.ok, false, 'a folder is not resume data');
+});
+
+test('when some files changed, the claimed pieces lying wholly in unchanged files are kept; a piece touching a changed file is not', () => {
+  // 256-byte pieces: a.bin is bytes 0–999 (pieces 0–3, piece 3 ending in padding), b.bin 1024–1323
+  // (pieces 4–5), c.bin 1324–1328 (piece 5), d.bin 1329–3328 (pieces 5–13).
+  const { meta } = awkwardTorrent();
+  const everything = new Uint8Array(Math.ceil(meta.pieceCount / 8)).fill(0xff);
+  everything[everything.length - 1] = 0xff << (everything.length * 8 - meta.pieceCount);
+  const files = meta.files.map((f, i) => ({ size: f.length, mtimeMs: 1000 + i }));
+  const resume: ResumeData = { infoHash: meta.infoHash, have: everything, files };
+  const touched = (i: number) => files.map((f, j) => (j === i ? { ...f, mtimeMs: f.mtimeMs + 1 } : f));
+
+  assert.deepEqual(setBits(piecesInUnchangedFiles(resume, files, meta), meta.pieceCount), range(0, meta.pieceCount), 'nothing changed: every claimed piece');
+  assert.deepEqual(setBits(piecesInUnchangedFiles(resume, touched(1), meta), meta.pieceCount), range(4, meta.pieceCount), 'a.bin changed');
+  assert.deepEqual(setBits(piecesInUnchangedFiles(resume, touched(6), meta), meta.pieceCount), range(0, 5), 'd.bin changed: piece 5, shared with b.bin and c.bin, goes too');
+  const grown = files.map((f, j) => (j === 5 ? { ...f, size: f.size + 1 } : f));
+  assert.deepEqual(setBits(piecesInUnchangedFiles(resume, grown, meta), meta.pieceCount), [0, 1, 2, 3, 4, ...range(6, meta.pieceCount)], 'c.bin grew: only piece 5');
+  const gone = files.map((f, j) => (j === 3 ? undefined : f));
+  assert.deepEqual(setBits(piecesInUnchangedFiles(resume, gone, meta), meta.pieceCount), [0, 1, 2, 3, ...range(6, meta.pieceCount)], 'b.bin gone');
+  // Only claimed pieces are kept, and a file list of another length keeps nothing.
+  const some = { ...resume, have: Uint8Array.from(everything, (b, i) => (i === 0 ? 0b1010_0000 : 0)) };
+  assert.deepEqual(setBits(piecesInUnchangedFiles(some, touched(6), meta), meta.pieceCount), [0, 2]);
+  assert.deepEqual(setBits(piecesInUnchangedFiles(resume, files.slice(1), meta), meta.pieceCount), []);
 });
