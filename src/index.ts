@@ -1,5 +1,17 @@
 /** actorrent as a library: a Session runs torrents; the protocol layer is usable on its own. */
-export { Session, TorrentHandle, type AddTorrentOptions, type SessionOptions, type TorrentProgress, type TorrentSessionEvent } from './session.js';
+export {
+  Session,
+  TorrentHandle,
+  type AddTorrentOptions,
+  type FileProgress,
+  type PeerInfo,
+  type SessionOptions,
+  type TorrentProgress,
+  type TorrentSessionEvent,
+  type TorrentState,
+  type TransferStats,
+} from './session.js';
+export type { ResumeVerdict } from './storage/resume-file.js';
 export type { WireTap } from './engine/peer-wire.js';
 export type { ServerEmitted } from './actors/server.js';
 export { parseTorrent, type Metainfo, type TorrentFile, MetainfoError } from './protocol/metainfo/index.js';

@@ -1,13 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, merge } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
 import { type ServerEmitted, serverMachine } from './actors/server.js';
-import type { WireTap } from './engine/peer-wire.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
+import {
+  type FileProgress,
+  type PeerInfo,
+  type TorrentActor,
+  type TorrentProgress,
+  type TorrentState,
+  haveBitfield,
+  pieceStates,
+  torrentComplete,
+  torrentEngineLimits,
+  torrentError,
+  torrentFiles,
+  torrentPeers,
+  torrentProgress,
+  torrentState,
+  torrentSuspects,
+  torrentUploadedByPeer,
+  type TransferStats,
+  transferStats,
+} from './actors/torrent-queries.js';
+import type { WireTap } from './engine/peer-wire.js';
+import type { PieceState } from './policy/piece-picker.js';
+import type { Handshake } from './protocol/wire/index.js';
+import { ResumeSaver } from './resume-saver.js';
+import { type ResumeVerdict, readTrustedHave } from './storage/resume-file.js';
+import { socketAddress } from './util/socket-address.js';
 import { type Clock, systemClock } from './env/clock.js';
 import { type TrackerTransport, createTrackerTransport } from './env/tracker-transport.js';
-import { type Transport, tcpTransport } from './env/transport.js';
+import { type PeerSocket, type Transport, tcpTransport } from './env/transport.js';
 import type { Metainfo } from './protocol/metainfo/index.js';
 import { generatePeerId } from './protocol/wire/index.js';
 import { fsStorageFactory } from './storage/fs-storage.js';
@@ -58,93 +83,135 @@ export interface AddTorrentOptions {
   downloadLimit?: number;
   /** Skip the trackers in the torrent (peers come only from `peers`). */
   noTrackers?: boolean;
+  /**
+   * Save resume data in `downloadDir/.actorrent/` while running and on stop (read it back with
+   * `Session.readResume`). Needs the files on a real disk: the default storage.
+   */
+  saveResume?: boolean;
 }
 
-export type TorrentSessionEvent = TorrentEmitted;
+/** The torrent's own events, and the session's about it (resume data that could not be saved). */
+export type TorrentSessionEvent = TorrentEmitted | { type: 'warning'; message: string };
 
-export interface TorrentProgress {
-  state: string;
-  have: number;
-  total: number;
-  /** Payload bytes received and sent in this session. */
-  downloaded: number;
-  uploaded: number;
-  peers: number;
-  downloadRate: number;
-  uploadRate: number;
-}
-
-type TorrentActor = ActorRefFrom<typeof torrentMachine>;
+export type { FileProgress, PeerInfo, TorrentProgress, TorrentState, TransferStats } from './actors/torrent-queries.js';
 
 export class TorrentHandle {
   /** Every event of the torrent and its tracker, as typed objects. */
   readonly events$: Observable<TorrentSessionEvent>;
+  private readonly warnings = new Subject<TorrentSessionEvent>();
+  private stopping?: Promise<void>;
 
   constructor(
     readonly meta: Metainfo,
-    readonly actor: TorrentActor,
+    /** Our peer id in this torrent's swarm. */
+    readonly localPeerId: Buffer,
+    private readonly actor: TorrentActor,
     private readonly storage: TorrentStorage,
     private readonly clock: Clock,
     private readonly onStopped: () => void,
+    saveResumeIn?: string,
   ) {
-    this.events$ = new Observable<TorrentSessionEvent>((subscriber) => {
-      const events = actor.on('*', (event) => subscriber.next(event as TorrentEmitted));
-      return () => events.unsubscribe();
-    });
+    this.events$ = merge(
+      new Observable<TorrentSessionEvent>((subscriber) => {
+        const events = actor.on('*', (event) => subscriber.next(event as TorrentEmitted));
+        return () => events.unsubscribe();
+      }),
+      this.warnings,
+    );
+    if (saveResumeIn !== undefined) {
+      this.saver = new ResumeSaver({
+        meta,
+        downloadDir: saveResumeIn,
+        clock,
+        have: () => haveBitfield(actor),
+        flush: () => storage.flush(),
+        onError: (message) => this.warnings.next({ type: 'warning', message }),
+      });
+      const saver = this.saver;
+      actor.on('checked', () => saver.checkedData());
+      actor.on('piece-verified', () => saver.pieceVerified());
+      actor.on('complete', () => saver.complete());
+    }
   }
 
-  get state(): string {
-    const value = this.actor.getSnapshot().value;
-    return typeof value === 'string' ? value : Object.keys(value)[0]!;
+  private readonly saver?: ResumeSaver;
+
+  get state(): TorrentState {
+    return torrentState(this.actor);
   }
 
   progress(): TorrentProgress {
-    const { context } = this.actor.getSnapshot();
-    const now = this.clock.now();
-    let downloadRate = 0;
-    let uploadRate = 0;
-    let peers = 0;
-    for (const entry of context.peers.values()) {
-      if (!entry.handle) continue;
-      peers++;
-      downloadRate += entry.wire.download.rate(now);
-      uploadRate += entry.wire.upload.rate(now);
-    }
-    // With a file selection, progress counts only the wanted pieces.
-    let wanted = 0;
-    for (let i = 0; i < this.meta.pieceCount; i++) if (context.picker.isWanted(i)) wanted++;
-    return {
-      state: this.state,
-      have: wanted - context.picker.missingCount,
-      total: wanted,
-      downloaded: context.download.stats.bytes,
-      uploaded: context.upload.stats.bytes,
-      peers,
-      downloadRate,
-      uploadRate,
-    };
+    return torrentProgress(this.actor, this.clock.now());
+  }
+
+  /** The pieces we have (verified), as a wire bitfield (MSB first). */
+  haveBitfield(): Uint8Array {
+    return haveBitfield(this.actor);
+  }
+
+  /** Each piece's state (untouched, partial, verifying, have) and whether it is wanted. */
+  pieces(): { state: PieceState; wanted: boolean }[] {
+    return pieceStates(this.actor);
+  }
+
+  /** Every open connection: address, client, the four choke / interest flags, rates and totals. */
+  peers(): PeerInfo[] {
+    return torrentPeers(this.actor, this.clock.now());
+  }
+
+  /** Per file: path, length, bytes inside verified pieces, wanted. */
+  files(): FileProgress[] {
+    return torrentFiles(this.actor);
   }
 
   /** Payload bytes sent to each peer in this session, by remote peer id (hex), closed connections included. */
   uploadedByPeer(): Map<string, number> {
-    const { context } = this.actor.getSnapshot();
-    const sent = new Map(context.uploadedToClosed);
-    for (const entry of context.peers.values()) {
-      const id = entry.actor.getSnapshot().context.remote?.peerId.toString('hex');
-      if (id) sent.set(id, (sent.get(id) ?? 0) + entry.wire.upload.totalBytes);
-    }
-    return sent;
+    return torrentUploadedByPeer(this.actor);
+  }
+
+  /** Block and byte counters of this session's transfers, useful and wasted. */
+  transferStats(): TransferStats {
+    return transferStats(this.actor);
+  }
+
+  /** Banned peer ids, and the hash-failure strikes of the others. */
+  suspects(): { banned: string[]; strikes: ReadonlyMap<string, number> } {
+    return torrentSuspects(this.actor);
+  }
+
+  /** The request pipeline depth and request timeout the download uses. */
+  limits(): { pipelineDepth: number; requestTimeoutMs: number } {
+    return torrentEngineLimits(this.actor);
   }
 
   addPeers(peers: { host: string; port: number }[], source = 'manual'): void {
     this.actor.send({ type: 'ADD_PEERS', peers, source });
   }
 
+  /** No new requests or dials, every peer choked; writes under way still finish and verify. */
+  pause(): void {
+    this.actor.send({ type: 'PAUSE' });
+  }
+
+  /** Continues where pause() left off. */
+  resume(): void {
+    this.actor.send({ type: 'RESUME' });
+  }
+
+  /** Writes buffered data to stable storage. */
+  flush(): Promise<void> {
+    return this.storage.flush();
+  }
+
+  /** An incoming connection the server routed to this torrent (its handshake already read). */
+  incoming(socket: PeerSocket, handshake: Handshake, rest: Buffer): void {
+    this.actor.send({ type: 'PEER.CONNECTION', socket, direction: 'incoming', handshake, rest });
+  }
+
   /** Resolves when every piece is verified; rejects if the torrent fails or stops first. */
   whenComplete(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const snapshot = this.actor.getSnapshot();
-      if (snapshot.context.picker.isComplete() && !snapshot.matches('checking')) return resolve();
+      if (torrentComplete(this.actor)) return resolve();
       const done = this.actor.on('complete', () => {
         cleanup();
         resolve();
@@ -154,9 +221,9 @@ export class TorrentHandle {
         reject(new Error(message));
       });
       const stopped = this.actor.subscribe((s) => {
-        if (s.status === 'done' && !s.context.picker.isComplete()) {
+        if (s.status === 'done' && !torrentComplete(this.actor)) {
           cleanup();
-          reject(new Error(s.context.error ?? 'torrent stopped before it was complete'));
+          reject(new Error(torrentError(this.actor) ?? 'torrent stopped before it was complete'));
         }
       });
       const cleanup = () => {
@@ -167,16 +234,21 @@ export class TorrentHandle {
     });
   }
 
-  /** Announces `stopped`, closes every peer, flushes and closes the files. */
-  async stop(): Promise<void> {
-    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'STOP' });
-    await waitFor(this.actor, (s) => s.status !== 'active', { timeout: 15_000 }).catch(() => undefined);
-    this.actor.stop();
-    // A torrent that failed (disk error) stopped without its flush: resume data saved after close()
-    // must only claim pieces on stable storage.
-    await this.storage.flush().catch(() => undefined);
-    await this.storage.close();
-    this.onStopped();
+  /** Announces `stopped`, closes every peer, flushes and closes the files, saves resume data. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'STOP' });
+      await waitFor(this.actor, (s) => s.status !== 'active', { timeout: 15_000 }).catch(() => undefined);
+      this.actor.stop();
+      // A torrent that failed (disk error) stopped without its flush: resume data saved after close()
+      // must only claim pieces on stable storage.
+      await this.storage.flush().catch(() => undefined);
+      await this.storage.close();
+      await this.saver?.final();
+      this.warnings.complete();
+      this.onStopped();
+    })();
+    return this.stopping;
   }
 }
 
@@ -226,9 +298,9 @@ export class Session {
           const torrent = this.torrents.get(infoHash.toString('hex'));
           if (!torrent) return undefined;
           return (socket, handshake, rest) => {
-            const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+            const address = socketAddress(socket);
             socket.once('close', () => server.send({ type: 'CONNECTION_CLOSED', address }));
-            torrent.actor.send({ type: 'PEER.CONNECTION', socket, direction: 'incoming', handshake, rest });
+            torrent.incoming(socket, handshake, rest);
           };
         },
       },
@@ -242,6 +314,14 @@ export class Session {
     }
     this.boundPort = snapshot.context.port!;
     return this.boundPort;
+  }
+
+  /**
+   * What the resume data saved in `downloadDir` says: trusted when every file still has the size
+   * and mtime recorded with it; else why not, with the pieces of the files that did not change.
+   */
+  readResume(meta: Metainfo, downloadDir: string): Promise<ResumeVerdict> {
+    return readTrustedHave(downloadDir, meta);
   }
 
   add(meta: Metainfo, options: AddTorrentOptions): TorrentHandle {
@@ -272,7 +352,7 @@ export class Session {
         wireTap: wireTap && ((peer) => wireTap(meta, peer)),
       },
     });
-    const handle = new TorrentHandle(meta, actor, storage, this.clock, () => this.torrents.delete(meta.infoHashHex));
+    const handle = new TorrentHandle(meta, this.peerId, actor, storage, this.clock, () => this.torrents.delete(meta.infoHashHex), options.saveResume ? options.downloadDir : undefined);
     this.torrents.set(meta.infoHashHex, handle);
     actor.start();
     if (options.peers?.length) handle.addPeers(options.peers, 'command line');

@@ -3,6 +3,7 @@ import {
   type TrackerServerEmitted,
   createTrackerServer,
   stopTrackerServer,
+  trackerServerStats,
   whenTrackerListening,
 } from './actors/tracker-server.js';
 import type { InspectionEvent, Observer } from 'xstate';
@@ -10,6 +11,7 @@ import { type Clock, systemClock } from './env/clock.js';
 import { type TrackerServerTransport, createTrackerServerTransport } from './env/tracker-server-transport.js';
 import type { TrackerConfig } from './tracker/tracker-config.js';
 import type { TrackerStats } from './tracker/tracker-core.js';
+import { formatAddress } from './util/socket-address.js';
 
 /**
  * The library API of the tracker, as Session is for peers: starts a TrackerServer actor on real
@@ -42,7 +44,7 @@ export class RunningTracker {
 
   /** `host:port` for URLs, IPv6 in brackets. */
   get hostPort(): string {
-    return `${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
+    return formatAddress(this.address, this.port);
   }
 
   get announceUrl(): string | undefined {
@@ -54,7 +56,7 @@ export class RunningTracker {
   }
 
   stats(): TrackerStats {
-    return this.actor.getSnapshot().context.core.stats();
+    return trackerServerStats(this.actor);
   }
 
   on<T extends TrackerServerEmitted['type']>(type: T, handler: (event: Extract<TrackerServerEmitted, { type: T }>) => void): () => void {

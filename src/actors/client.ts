@@ -13,11 +13,12 @@ import {
   freeDialSlots,
   markDialing,
   nextRetryAt,
-  parsePeerAddress,
   peerClosed,
   peerConnected,
   pickDials,
 } from '../policy/dial-book.js';
+import { parsePeerAddress } from '../protocol/peer-address.js';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * The Client actor (one per torrent): dials candidate peers from every source, at most
@@ -113,10 +114,6 @@ const dial = fromPromise<DialOutput, DialInput>(async ({ input, signal }) => {
 });
 
 const keyOf = (actorId: string) => actorId.slice(CLIENT_DIAL_PREFIX.length);
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function addressKey(address: string): string {
   return parsePeerAddress(address)?.key ?? address;

@@ -1,123 +1,166 @@
-import { assign, setup } from 'xstate';
+import { assign, enqueueActions, sendParent, setup } from 'xstate';
 import type { DownloadEngine } from '../engine/download-engine.js';
 import type { PeerHandle } from '../engine/peer-handle.js';
-import type { PiecePicker } from '../policy/piece-picker.js';
+import { type Ban, type Suspect, addStrikes, blameForFailure, corruptBlockBan } from '../policy/hash-blame.js';
+import { SmartBan, blockDigests } from '../policy/smart-ban.js';
 
 /**
- * The Downloader: decides when to download and reacts to the control events of the download —
- * peers joining and leaving, pieces verified or failed, pause and resume, and the periodic check
- * for requests that timed out. The block traffic itself runs in the DownloadEngine.
+ * The Downloader owns what we have: it drives the DownloadEngine (which owns the piece picker) with
+ * the control events of the download — the initial check's result, peers joining and leaving,
+ * pieces verified or failed, pause and resume, the periodic check for requests that timed out — and
+ * reports each verdict to the Torrent with the counts that follow from it, so no one infers
+ * completion from the order of events. It also judges who sent bad data (strikes, smart ban) and
+ * reports the bans. The block traffic itself runs in the engine.
+ *
+ *   stage:    waitingForCheck ──CHECKED──▶ fetching ──(all wanted pieces verified)──▶ complete
+ *   activity: running ⇄ paused
  */
 
 export interface DownloaderInput {
   engine: DownloadEngine;
-  picker: PiecePicker;
+  /** How many failed pieces a peer may send before it is banned. Default 3. */
+  maxHashFailures?: number;
   timeoutCheckMs?: number;
 }
 
 export type DownloaderEvent =
   | { type: 'PEER_ADDED'; peer: PeerHandle }
   | { type: 'PEER_REMOVED'; key: string }
+  /** The initial check's result: the pieces found on disk. */
+  | { type: 'CHECKED'; have: Uint8Array }
   | { type: 'PIECE_VERIFIED'; index: number }
   | { type: 'PIECE_FAILED'; index: number }
-  | { type: 'CHECKED' }
   | { type: 'PAUSE' }
   | { type: 'RESUME' };
+
+/** What the Downloader tells its parent (the Torrent); `have` / `total` count wanted pieces after the event. */
+export type DownloaderReport =
+  | { type: 'DOWNLOAD.CHECKED'; have: number; total: number }
+  | { type: 'DOWNLOAD.VERIFIED'; index: number; have: number; total: number }
+  /** `peers`: the keys of the connections that sent blocks of the piece. */
+  | { type: 'DOWNLOAD.FAILED'; index: number; peers: string[] }
+  | { type: 'DOWNLOAD.BANNED'; peerId: string; address: string; reason: string };
+
+export interface DownloaderContext {
+  engine: DownloadEngine;
+  maxHashFailures: number;
+  timeoutCheckMs: number;
+  /** Hash failures per remote peer id (hex). */
+  strikes: ReadonlyMap<string, number>;
+  /** Who sent which block of the pieces that failed, until they verify (block-level blame). */
+  smartBan: SmartBan;
+  /** Bans proven by the piece being verified, reported right after its verdict. */
+  proven: readonly Ban[];
+}
+
+const suspect = (peer: PeerHandle): Suspect => ({ peer: peer.peerId, address: peer.address });
+const bannedReport = (ban: Ban): DownloaderReport => ({ type: 'DOWNLOAD.BANNED', peerId: ban.peer, address: ban.address, reason: ban.reason });
 
 export const downloaderMachine = setup({
   types: {
     input: {} as DownloaderInput,
-    context: {} as DownloaderInput & { peers: number; verified: number; failed: number },
+    context: {} as DownloaderContext,
     events: {} as DownloaderEvent,
   },
-  delays: { TIMEOUT_CHECK: ({ context }) => context.timeoutCheckMs ?? 5000 },
+  delays: { TIMEOUT_CHECK: ({ context }) => context.timeoutCheckMs },
   guards: {
-    complete: ({ context }) => context.picker.isComplete(),
-    // Evaluated before the picker records the piece: is it the last one missing?
-    completedByThis: ({ context }) => context.picker.missingCount === 1,
-    hasPeers: ({ context }) => context.peers > 0,
-    lastPeer: ({ context }) => context.peers <= 1,
-    endgame: ({ context }) => context.picker.inEndgame(),
+    complete: ({ context }) => context.engine.isComplete(),
   },
   actions: {
-    engineAddPeer: ({ context, event }) => {
-      if (event.type === 'PEER_ADDED') context.engine.addPeer(event.peer);
-    },
-    engineRemovePeer: ({ context, event }) => {
-      if (event.type === 'PEER_REMOVED') context.engine.removePeer(event.key);
-    },
-    countPeerIn: assign({ peers: ({ context }) => context.peers + 1 }),
-    countPeerOut: assign({ peers: ({ context }) => Math.max(0, context.peers - 1) }),
-    pieceVerified: ({ context, event }) => {
-      if (event.type === 'PIECE_VERIFIED') context.engine.pieceVerified(event.index);
-    },
-    pieceFailed: ({ context, event }) => {
-      if (event.type === 'PIECE_FAILED') context.engine.pieceFailed(event.index);
-    },
-    countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
-    countFailed: assign({ failed: ({ context }) => context.failed + 1 }),
+    addPeer: ({ context }, peer: PeerHandle) => context.engine.addPeer(peer),
+    removePeer: ({ context }, key: string) => context.engine.removePeer(key),
+    start: ({ context }, have: Uint8Array) => context.engine.start(have),
+    reportChecked: sendParent(({ context }): DownloaderReport => ({ type: 'DOWNLOAD.CHECKED', ...context.engine.progress() })),
     checkTimeouts: ({ context }) => context.engine.checkTimeouts(),
     pause: ({ context }) => context.engine.pause(),
     resume: ({ context }) => context.engine.resume(),
+    /**
+     * Before the engine frees the piece's blocks: whoever sent a block that differs from the good one
+     * is to be banned (reported after the verdict itself, which is the proof).
+     */
+    judgeVerified: assign(({ context }, index: number) => {
+      if (!context.smartBan.has(index)) return {};
+      const evidence = context.engine.pieceEvidence(index);
+      // Verified without its blocks in memory (written block by block): nothing to compare with.
+      const verdict = context.smartBan.pieceVerified(index, evidence ? blockDigests(evidence.blocks) : []);
+      return { proven: verdict.guilty.map((guilty) => corruptBlockBan(guilty, index, guilty.block)) };
+    }),
+    reportProven: enqueueActions(({ context, enqueue }) => {
+      if (context.proven.length === 0) return;
+      for (const ban of context.proven) enqueue.sendParent(bannedReport(ban));
+      enqueue.assign({ proven: [] });
+    }),
+    recordVerified: ({ context }, index: number) => context.engine.pieceVerified(index),
+    reportVerified: sendParent(({ context }, index: number): DownloaderReport => ({ type: 'DOWNLOAD.VERIFIED', index, ...context.engine.progress() })),
+    /** Remembers who sent what (for the smart ban), strikes the plainly guilty, then puts the piece back to be fetched again. */
+    blameFailure: enqueueActions(({ context, enqueue }, index: number) => {
+      const evidence = context.engine.pieceEvidence(index);
+      const contributors = context.engine.contributorsOf(index);
+      enqueue.sendParent({ type: 'DOWNLOAD.FAILED', index, peers: contributors.map((p) => p.key) } satisfies DownloaderReport);
+      if (evidence) {
+        const digests = blockDigests(evidence.blocks);
+        context.smartBan.pieceFailed(index, evidence.senders.map((sender, i) => sender && { ...sender, digest: digests[i]! }));
+      }
+      const blamed = blameForFailure(evidence?.senders, contributors.map(suspect));
+      const { strikes, bans } = addStrikes(context.strikes, blamed, context.maxHashFailures);
+      enqueue.assign({ strikes });
+      for (const ban of bans) enqueue.sendParent(bannedReport(ban));
+    }),
+    recordFailed: ({ context }, index: number) => context.engine.pieceFailed(index),
   },
 }).createMachine({
   id: 'downloader',
-  context: ({ input }) => ({ ...input, peers: 0, verified: 0, failed: 0 }),
-  initial: 'waitingForCheck',
+  context: ({ input }) => ({
+    engine: input.engine,
+    maxHashFailures: input.maxHashFailures ?? 3,
+    timeoutCheckMs: input.timeoutCheckMs ?? 5000,
+    strikes: new Map(),
+    smartBan: new SmartBan(),
+    proven: [],
+  }),
+  type: 'parallel',
   states: {
-    waitingForCheck: {
-      on: {
-        PEER_ADDED: { actions: ['engineAddPeer', 'countPeerIn'] },
-        CHECKED: [
-          { guard: 'complete', target: 'complete' },
-          { guard: 'hasPeers', target: 'downloading', actions: 'resume' },
-          { target: 'waitingForPeers', actions: 'resume' },
-        ],
-      },
-    },
-    waitingForPeers: {
-      on: {
-        PEER_ADDED: { target: 'downloading', actions: ['engineAddPeer', 'countPeerIn'] },
-        // Paused with no peer: a peer arriving later must not start the download.
-        PAUSE: { target: 'paused', actions: 'pause' },
-      },
-    },
-    downloading: {
-      initial: 'normal',
+    stage: {
+      initial: 'waitingForCheck',
       states: {
-        normal: { always: { guard: 'endgame', target: 'endgame' } },
-        endgame: {},
-      },
-      after: { TIMEOUT_CHECK: { target: 'downloading', reenter: true, actions: 'checkTimeouts' } },
-      on: {
-        PEER_ADDED: { actions: ['engineAddPeer', 'countPeerIn'] },
-        PEER_REMOVED: [
-          { guard: 'lastPeer', target: 'waitingForPeers', actions: ['engineRemovePeer', 'countPeerOut'] },
-          { actions: ['engineRemovePeer', 'countPeerOut'] },
-        ],
-        PAUSE: { target: 'paused', actions: 'pause' },
-      },
-    },
-    paused: {
-      on: {
-        RESUME: [
-          { guard: 'hasPeers', target: 'downloading', actions: 'resume' },
-          { target: 'waitingForPeers', actions: 'resume' },
-        ],
-        PEER_ADDED: { actions: ['engineAddPeer', 'countPeerIn'] },
-        PEER_REMOVED: { actions: ['engineRemovePeer', 'countPeerOut'] },
+        waitingForCheck: {
+          on: {
+            CHECKED: { target: 'fetching', actions: [{ type: 'start', params: ({ event }) => event.have }, 'reportChecked'] },
+          },
+        },
+        fetching: {
+          always: { guard: 'complete', target: 'complete' },
+          after: { TIMEOUT_CHECK: { target: 'fetching', reenter: true, actions: 'checkTimeouts' } },
+        },
+        /** Every wanted piece is verified. Peers are still registered: a block nobody requested still closes its sender. */
+        complete: {},
       },
     },
-    complete: {
-      type: 'final',
+    activity: {
+      initial: 'running',
+      states: {
+        running: { on: { PAUSE: { target: 'paused', actions: 'pause' } } },
+        /** No requests; blocks already under way are still taken and verified. */
+        paused: { on: { RESUME: { target: 'running', actions: 'resume' } } },
+      },
     },
   },
   on: {
-    PIECE_VERIFIED: [
-      { guard: 'completedByThis', target: '.complete', actions: ['pieceVerified', 'countVerified'] },
-      { actions: ['pieceVerified', 'countVerified'] },
-    ],
-    PIECE_FAILED: { actions: ['pieceFailed', 'countFailed'] },
-    PEER_REMOVED: { actions: ['engineRemovePeer', 'countPeerOut'] },
+    PEER_ADDED: { actions: { type: 'addPeer', params: ({ event }) => event.peer } },
+    PEER_REMOVED: { actions: { type: 'removePeer', params: ({ event }) => event.key } },
+    PIECE_VERIFIED: {
+      actions: [
+        { type: 'judgeVerified', params: ({ event }) => event.index },
+        { type: 'recordVerified', params: ({ event }) => event.index },
+        { type: 'reportVerified', params: ({ event }) => event.index },
+        'reportProven',
+      ],
+    },
+    PIECE_FAILED: {
+      actions: [
+        { type: 'blameFailure', params: ({ event }) => event.index },
+        { type: 'recordFailed', params: ({ event }) => event.index },
+      ],
+    },
   },
 });

@@ -3,6 +3,7 @@ import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup } fr
 import { type Metainfo, pieceHash } from '../protocol/metainfo/index.js';
 import { checkExisting, verifyPiece } from '../storage/piece-verifier.js';
 import type { TorrentStorage } from '../storage/storage.js';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * The torrent's data on disk: prepares the files, checks what is already there, then verifies each
@@ -64,7 +65,7 @@ const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: Torre
           (err: unknown) => {
             running--;
             const what = blocks ? 'write failed' : 'read failed';
-            if (!stopped) sendBack({ type: 'DISK_ERROR', message: `${what}: ${err instanceof Error ? err.message : String(err)}` });
+            if (!stopped) sendBack({ type: 'DISK_ERROR', message: `${what}: ${messageOf(err)}` });
           },
         );
       }
@@ -113,7 +114,7 @@ export const fileManagerMachine = setup({
         },
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ event }) => describe(event.error) }),
+          actions: assign({ error: ({ event }) => messageOf(event.error) }),
         },
       },
     },
@@ -151,7 +152,3 @@ export const fileManagerMachine = setup({
     },
   },
 });
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,9 +1,10 @@
-import { SYSTEM_IDS } from './ids.js';
 import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, setup, waitFor } from 'xstate';
 import type { Clock } from '../env/clock.js';
 import type { Listener, PeerSocket, Transport } from '../env/transport.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import { type HandshakeReaderEvent, handshakeReader } from './handshake-reader.js';
+import { messageOf } from '../util/message-of.js';
+import { socketAddress } from '../util/socket-address.js';
 
 /**
  * The Server actor (one per session, systemId 'server'): listens, reads the handshake of each
@@ -14,8 +15,6 @@ import { type HandshakeReaderEvent, handshakeReader } from './handshake-reader.j
  *   starting ──listen ok──▶ listening ──STOP──▶ stopping ──closed──▶ stopped
  *      └──listen failed──▶ failed
  */
-
-export const SERVER_SYSTEM_ID = SYSTEM_IDS.server;
 
 /** Takes over a routed connection. Must attach its own 'error' listener before returning. */
 export type IncomingHandler = (socket: PeerSocket, handshake: Handshake, rest: Buffer) => void;
@@ -81,11 +80,6 @@ export interface ServerOutput {
   error?: string;
 }
 
-/** The same spelling PeerWire uses, so CONNECTION_CLOSED can name a connection by `wire.address`. */
-export function socketAddress(socket: PeerSocket): string {
-  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-}
-
 /** One line a user can act on, e.g. "port 6881 is already in use". */
 export function describeListenError(err: unknown, host: string | undefined, port: number): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -98,7 +92,7 @@ export function describeListenError(err: unknown, host: string | undefined, port
     case 'EADDRNOTAVAIL':
       return `cannot listen on ${host ?? 'that address'}: it is not an address of this machine`;
     default:
-      return `cannot listen on ${where}: ${err instanceof Error ? err.message : String(err)}`;
+      return `cannot listen on ${where}: ${messageOf(err)}`;
   }
 }
 
@@ -222,7 +216,7 @@ export const serverMachine = setup({
           handOver(socket, handshake, rest);
         } catch (err) {
           socket.destroy();
-          self.send({ type: 'HANDLER_FAILED', address, error: err instanceof Error ? err.message : String(err) });
+          self.send({ type: 'HANDLER_FAILED', address, error: messageOf(err) });
         }
       });
     }),

@@ -1,32 +1,38 @@
 import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
-import { DownloadEngine } from '../engine/download-engine.js';
+import type { DownloadEngine } from '../engine/download-engine.js';
 import { PeerWire, type WireTap } from '../engine/peer-wire.js';
-import { PieceCache } from '../engine/piece-cache.js';
-import type { PeerHandle } from '../engine/peer-handle.js';
-import { TokenBucket } from '../engine/token-bucket.js';
-import { UploadEngine } from '../engine/upload-engine.js';
+import type { UploadEngine } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import type { PeerSocket, Transport } from '../env/transport.js';
-import { PiecePicker } from '../policy/piece-picker.js';
-import { SmartBan, blockDigests } from '../policy/smart-ban.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { Handshake } from '../protocol/wire/index.js';
-import { hasPiece } from '../storage/piece-verifier.js';
 import type { TorrentStorage } from '../storage/storage.js';
-import { downloaderMachine } from './downloader.js';
-import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
+import { socketAddress } from '../util/socket-address.js';
 import { clientMachine } from './client.js';
+import { type DownloaderReport, downloaderMachine } from './downloader.js';
+import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
+import type { LocalHave } from './peer.js';
 import { peerMachine } from './peer.js';
+import { type PeerRegistry, admitPeer, connectionAdded, connectionClosed, connectionCount, connectionsOf, emptyRegistry, nextKey, peerBanned } from './peer-registry.js';
+import { type EngineReport, createTorrentEngines } from './torrent-engines.js';
 import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
 import { uploaderMachine } from './uploader.js';
 
 /**
- * The Torrent orchestrates one torrent: `checking` the data on disk, then `downloading` until every
- * piece is verified, then `seeding` (or `done` when it should not seed); `paused`, `stopping` →
- * `stopped`, and `failed` on a disk error. It spawns the FileManager, Downloader and Uploader, one
- * Peer actor per connection, and wires each ready peer into the engines.
+ * The Torrent owns one torrent's lifecycle. While `active`, two regions run side by side:
+ *
+ *   data:     checking ──▶ downloading ──(last wanted piece verified)──▶ complete ──▶ seeding
+ *                                                                          └─(no seeding)──▶ stopping
+ *   activity: running ──PAUSE──▶ paused ──RESUME──▶ running
+ *
+ * so a piece whose write finishes while paused is still verified and counted, and pausing a
+ * seeding torrent pauses it too. STOP (any time) → stopping → stopped; a disk error → failed.
+ *
+ * It spawns the FileManager, Downloader, Uploader and Client, one Peer actor per connection, keeps
+ * the peer registry (src/actors/peer-registry.ts) and wires each handshaken peer into the engines.
+ * What we have is the Downloader's to know: it reports each verdict with the counts that follow.
  */
 
 export interface TorrentInput {
@@ -35,7 +41,7 @@ export interface TorrentInput {
   peerId: Buffer;
   clock: Clock;
   rng: () => number;
-  /** Keep seeding once complete; otherwise the torrent ends in `done`. */
+  /** Keep seeding once complete; otherwise the torrent stops once complete. */
   seed: boolean;
   /** Resume data: pieces known to be present, so the initial hash check is skipped. */
   trustedHave?: Uint8Array;
@@ -68,16 +74,12 @@ export interface TorrentInput {
 
 export type TorrentEvent =
   | FileManagerReport
-  | { type: 'PIECE_WRITTEN'; index: number }
-  | { type: 'PIECE_ASSEMBLED'; index: number; blocks: Buffer[] }
-  | { type: 'DISK_ERROR'; message: string }
+  | DownloaderReport
+  | EngineReport
   | { type: 'PEER.CONNECTION'; socket: PeerSocket; direction: 'incoming' | 'outgoing'; handshake?: Handshake; rest?: Buffer }
   | { type: 'PEER.READY'; key: string; remotePeerId: Buffer; fast: boolean; client?: string }
   | { type: 'PEER.INTERESTED'; key: string }
   | { type: 'PEER.CLOSED'; key: string; reason: string }
-  | { type: 'PEER.VIOLATION'; key: string; reason: string }
-  /** A remote peer id was banned (its sender added it to `banned`): its connections are closed, it is refused from now on. */
-  | { type: 'PEER.BANNED'; peerId: string; address: string; reason: string }
   | { type: 'TRACKER.EVENT'; event: TrackerClientEmitted }
   | { type: 'ADD_PEERS'; peers: { host: string; port: number }[]; source: string }
   | { type: 'PAUSE' }
@@ -88,38 +90,26 @@ export type TorrentEmitted =
   | { type: 'checked'; have: number; total: number }
   | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing' }
   | { type: 'peer-closed'; address: string; reason: string }
+  /** `have` / `total` count the wanted pieces (all of them without a file selection). */
   | { type: 'piece-verified'; index: number; have: number; total: number }
   | { type: 'piece-failed'; index: number; peers: string[] }
   /** A peer was banned (hash-failure strikes, or a corrupt block proven once its piece verified). */
   | { type: 'peer-banned'; address: string; peerId?: string; reason: string }
+  | { type: 'paused' }
+  | { type: 'resumed' }
   | { type: 'complete' }
   | { type: 'failed'; message: string }
   | { type: 'tracker'; event: TrackerClientEmitted };
 
-interface PeerEntry {
-  handle?: PeerHandle;
-  address: string;
-  direction: 'incoming' | 'outgoing';
-  wire: PeerWire;
-  actor: ActorRefFrom<typeof peerMachine>;
-}
-
 export interface TorrentContext extends TorrentInput {
-  picker: PiecePicker;
   download: DownloadEngine;
   upload: UploadEngine;
-  peers: Map<string, PeerEntry>;
-  /** Hash failures per remote peer id (hex), for banning. */
-  strikes: Map<string, number>;
-  banned: Set<string>;
-  /** Who sent which block of the pieces that failed, until they verify (block-level blame). */
-  smartBan: SmartBan;
-  /** Payload bytes sent to peers whose connections have closed, by remote peer id (hex). */
-  uploadedToClosed: Map<string, number>;
-  nextPeer: number;
+  registry: PeerRegistry;
   tracker?: ActorRefFrom<typeof trackerClientMachine>;
   error?: string;
 }
+
+type Ev<T extends TorrentEvent['type']> = Extract<TorrentEvent, { type: T }>;
 
 export const torrentMachine = setup({
   types: {
@@ -142,25 +132,17 @@ export const torrentMachine = setup({
     }),
   },
   guards: {
-    // Guards run before the Downloader records the verdict: is this the last piece we lack?
-    lastMissingPiece: ({ context }) => context.picker.missingCount === 1,
-    checkFoundEverything: ({ context, event }) =>
-      event.type === 'FILES.CHECKED' &&
-      Array.from({ length: context.meta.pieceCount }, (_, i) => i).every((i) => hasPiece(event.have, i) || !context.picker.isWanted(i)),
+    everythingFound: (_, counts: { have: number; total: number }) => counts.have === counts.total,
     shouldSeed: ({ context }) => context.seed,
-    roomForPeer: ({ context }) => context.peers.size < (context.maxPeers ?? 50),
+    roomForPeer: ({ context }) => connectionCount(context.registry) < (context.maxPeers ?? 50),
   },
   actions: {
-    applyCheck: ({ context, event }) => {
-      if (event.type !== 'FILES.CHECKED') return;
-      for (let i = 0; i < context.meta.pieceCount; i++) if (hasPiece(event.have, i)) context.picker.setHave(i);
-    },
-    tellDownloaderChecked: sendTo('downloader', { type: 'CHECKED' as const }),
+    tellDownloaderChecked: sendTo('downloader', (_, have: Uint8Array) => ({ type: 'CHECKED' as const, have })),
     /** Trackers are told about us once we know what we have (`left` is right from the first announce). */
     startTracker: assign({
       tracker: ({ context, spawn, self }) => {
         if (!context.trackerTransport || context.meta.announce.length === 0 || context.tracker) return context.tracker;
-        const { download, upload, picker, meta } = context;
+        const { download, upload, meta } = context;
         const tracker = spawn('tracker', {
           id: 'tracker',
           systemId: SYSTEM_IDS.tracker,
@@ -172,7 +154,7 @@ export const torrentMachine = setup({
             transport: context.trackerTransport,
             clock: context.clock,
             rng: context.rng,
-            stats: () => ({ uploaded: upload.stats.bytes, downloaded: download.stats.bytes, left: bytesLeft(meta, picker) }),
+            stats: () => ({ uploaded: upload.stats.bytes, downloaded: download.stats.bytes, left: download.bytesLeft() }),
             onPeers: (peers, source) => self.send({ type: 'ADD_PEERS', peers, source }),
           },
         });
@@ -180,132 +162,49 @@ export const torrentMachine = setup({
         return tracker;
       },
     }),
-    emitTrackerEvent: emit(({ event }) => ({ type: 'tracker' as const, event: (event as Extract<TorrentEvent, { type: 'TRACKER.EVENT' }>).event })),
-    // Peers that connected while we checked were told we had nothing: tell them what we found.
-    announceCheckedPieces: ({ context }) => {
-      for (const entry of context.peers.values()) {
-        if (!entry.handle) continue;
-        for (let index = 0; index < context.meta.pieceCount; index++) {
-          if (context.picker.have(index)) entry.wire.send({ type: 'have', index });
-        }
-      }
-    },
-    emitChecked: emit(({ context }) => ({
-      type: 'checked' as const,
-      have: context.picker.haveCount,
-      total: context.meta.pieceCount,
-    })),
-    verifyPiece: sendTo('files', ({ event }) => ({ type: 'VERIFY' as const, index: (event as { index: number }).index })),
-    storePiece: sendTo('files', ({ event }) => {
-      const e = event as Extract<TorrentEvent, { type: 'PIECE_ASSEMBLED' }>;
-      return { type: 'STORE' as const, index: e.index, blocks: e.blocks };
+    emitTrackerEvent: emit((_, event: TrackerClientEmitted) => ({ type: 'tracker' as const, event })),
+    emitChecked: emit((_, counts: { have: number; total: number }) => ({ type: 'checked' as const, have: counts.have, total: counts.total })),
+    verifyPiece: sendTo('files', (_, index: number) => ({ type: 'VERIFY' as const, index })),
+    storePiece: sendTo('files', (_, piece: { index: number; blocks: Buffer[] }) => ({ type: 'STORE' as const, index: piece.index, blocks: piece.blocks })),
+    forwardVerified: sendTo('downloader', (_, index: number) => ({ type: 'PIECE_VERIFIED' as const, index })),
+    forwardFailed: sendTo('downloader', (_, index: number) => ({ type: 'PIECE_FAILED' as const, index })),
+    emitVerified: emit((_, v: { index: number; have: number; total: number }) => ({ type: 'piece-verified' as const, index: v.index, have: v.have, total: v.total })),
+    emitFailedPiece: emit((_, failure: { index: number; peers: string[] }) => ({ type: 'piece-failed' as const, index: failure.index, peers: failure.peers })),
+    /** A peer id was proven or struck out: its connections close and it is refused from now on. */
+    banPeer: enqueueActions(({ context, enqueue }, ban: { peerId: string; address: string; reason: string }) => {
+      if (context.registry.banned.has(ban.peerId)) return;
+      enqueue.assign({ registry: peerBanned(context.registry, ban.peerId) });
+      enqueue.emit({ type: 'peer-banned' as const, address: ban.address, peerId: ban.peerId, reason: ban.reason });
+      for (const entry of connectionsOf(context.registry, ban.peerId)) enqueue.sendTo(entry.actor, { type: 'CLOSE', reason: ban.reason });
     }),
-    forwardVerified: sendTo('downloader', ({ event }) => ({ type: 'PIECE_VERIFIED' as const, index: (event as { index: number }).index })),
-    emitVerified: emit(({ context, event }) => {
-      const index = (event as { index: number }).index;
-      // The Downloader records the piece in the picker after this transition: count it here.
-      const have = context.picker.haveCount + (context.picker.have(index) ? 0 : 1);
-      return { type: 'piece-verified' as const, index, have, total: context.meta.pieceCount };
-    }),
-    /**
-     * Who sent which block of a failed piece is remembered, so that once the piece verifies the liar
-     * is known for sure (judgeBlocks: banned at once, its co-senders never blamed). Strikes (a ban at
-     * maxHashFailures) go only where the blame is plain without that proof: a piece with a single
-     * sender, or a piece written block by block (too big to assemble), whose senders all get one.
-     * A single sender is not banned at once: it may be an honest peer with one rotten piece, and if
-     * it lied the proof follows as soon as the piece verifies from anyone.
-     */
-    blameAndForwardFailure: ({ context, event, self }) => {
-      if (event.type !== 'FILES.PIECE_FAILED') return;
-      const evidence = context.download.pieceEvidence(event.index);
-      let blamed: { peer: string; address: string }[];
-      if (evidence) {
-        const digests = blockDigests(evidence.blocks);
-        context.smartBan.pieceFailed(
-          event.index,
-          evidence.senders.map((sender, i) => sender && { peer: sender.peer, address: sender.address, digest: digests[i]! }),
-        );
-        const senders = new Map(evidence.senders.filter((s) => s !== undefined).map((s) => [s.peer, s]));
-        blamed = senders.size === 1 ? [...senders.values()] : [];
-      } else {
-        blamed = [];
-        for (const key of context.download.contributorsOf(event.index)) {
-          const entry = context.peers.get(key);
-          const peer = entry?.handle?.actor.getSnapshot().context.remote?.peerId.toString('hex');
-          if (entry && peer) blamed.push({ peer, address: entry.address });
-        }
-      }
-      for (const { peer, address } of blamed) {
-        // Pieces still in flight from a peer already banned tell nothing new.
-        if (context.banned.has(peer)) continue;
-        const strikes = (context.strikes.get(peer) ?? 0) + 1;
-        context.strikes.set(peer, strikes);
-        if (strikes >= (context.maxHashFailures ?? 3)) {
-          // Recorded now, so that later verdicts in this same mailbox do not ban it twice.
-          context.banned.add(peer);
-          const reason = `banned: sent ${strikes} piece${strikes === 1 ? '' : 's'} that failed their hash`;
-          self.send({ type: 'PEER.BANNED', peerId: peer, address, reason });
-        }
-      }
-      self.getSnapshot().children['downloader']?.send({ type: 'PIECE_FAILED', index: event.index });
-    },
-    /** A piece that failed before has verified: whoever sent a block that differs from the good one is banned. */
-    judgeBlocks: ({ context, event, self }) => {
-      if (event.type !== 'FILES.PIECE_VERIFIED' || !context.smartBan.has(event.index)) return;
-      const evidence = context.download.pieceEvidence(event.index);
-      // Verified without its blocks in memory (written block by block): nothing to compare with.
-      // Peers cleared by the verdict were never struck for a shared failure: nothing to take back.
-      const verdict = context.smartBan.pieceVerified(event.index, evidence ? blockDigests(evidence.blocks) : []);
-      for (const { peer, address, block } of verdict.guilty) {
-        if (context.banned.has(peer)) continue;
-        context.banned.add(peer);
-        self.send({ type: 'PEER.BANNED', peerId: peer, address, reason: `banned: sent a corrupt block (piece ${event.index}, block ${block})` });
-      }
-    },
-    /** Closes the connections of a peer just banned (already in `banned`) and tells the world. */
-    banPeer: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'PEER.BANNED') return;
-      context.banned.add(event.peerId);
-      enqueue.emit({ type: 'peer-banned' as const, address: event.address, peerId: event.peerId, reason: event.reason });
-      for (const entry of context.peers.values()) {
-        if (entry.actor.getSnapshot().context.remote?.peerId.toString('hex') === event.peerId) {
-          entry.actor.send({ type: 'CLOSE', reason: event.reason });
-        }
-      }
-    }),
-    emitFailedPiece: emit(({ context, event }) => ({
-      type: 'piece-failed' as const,
-      index: (event as { index: number }).index,
-      peers: context.download.contributorsOf((event as { index: number }).index),
-    })),
     emitComplete: emit({ type: 'complete' as const }),
     tellUploaderSeeding: sendTo('uploader', { type: 'SEEDING' as const }),
-    recordError: assign({ error: ({ event }) => ('message' in event ? String(event.message) : 'failed') }),
+    recordError: assign({ error: (_, message: string) => message }),
     emitFailure: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'failed' })),
-    acceptConnection: assign(({ context, event, spawn, self }) => {
-      if (event.type !== 'PEER.CONNECTION') return {};
-      const address = `${event.socket.remoteAddress ?? '?'}:${event.socket.remotePort ?? 0}`;
-      const key = `${address}#${context.nextPeer}`;
-      const tap = context.wireTap?.({ key, address, direction: event.direction });
+    acceptConnection: assign(({ context, spawn, self }, connection: Ev<'PEER.CONNECTION'>) => {
+      const address = socketAddress(connection.socket);
+      const key = nextKey(context.registry, address);
+      const tap = context.wireTap?.({ key, address, direction: connection.direction });
       // The server read an incoming handshake before the torrent was known: show it to the tap first.
-      if (tap && event.handshake) tap('in', event.handshake);
-      const wire = new PeerWire(event.socket, {
+      if (tap && connection.handshake) tap('in', connection.handshake);
+      const wire = new PeerWire(connection.socket, {
         clock: context.clock,
-        expectHandshake: event.handshake === undefined,
-        initialBytes: event.rest,
+        expectHandshake: connection.handshake === undefined,
+        initialBytes: connection.rest,
         tap,
       });
+      const download = context.download;
       const actor = spawn('peer', {
         id: key,
         input: {
           wire,
-          direction: event.direction,
+          direction: connection.direction,
           infoHash: context.meta.infoHash,
           localPeerId: context.peerId,
           pieceCount: context.meta.pieceCount,
-          remoteHandshake: event.handshake,
+          remoteHandshake: connection.handshake,
           handshakeTimeoutMs: context.handshakeTimeoutMs,
-          localHave: () => localHave(context.picker, context.meta.pieceCount),
+          localHave: () => localHave(download),
         },
       });
       actor.on('connected', ({ remote, client }) =>
@@ -313,122 +212,73 @@ export const torrentMachine = setup({
       );
       actor.on('interested', () => self.send({ type: 'PEER.INTERESTED', key }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
-      context.peers.set(key, { address, direction: event.direction, wire, actor });
-      return { nextPeer: context.nextPeer + 1 };
+      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, wire, actor }) };
     }),
-    refuseConnection: ({ event }) => {
-      if (event.type === 'PEER.CONNECTION') event.socket.destroy();
-    },
-    registerPeer: ({ context, event, self }) => {
-      if (event.type !== 'PEER.READY') return;
-      const entry = context.peers.get(event.key);
-      if (!entry) return;
-      const remoteId = event.remotePeerId.toString('hex');
-      if (context.banned.has(remoteId)) {
-        return self.send({ type: 'PEER.VIOLATION', key: event.key, reason: 'banned peer' });
+    refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
+    /** A handshake completed: admitted (banned peers and the losing one of two duplicate connections are closed), then wired in. */
+    registerPeer: enqueueActions(({ context, enqueue }, ready: Ev<'PEER.READY'>) => {
+      const admission = admitPeer(context.registry, ready.key, { peerId: ready.remotePeerId, fast: ready.fast, client: ready.client }, context.peerId);
+      if (admission.drop) {
+        const dropped = context.registry.entries.get(admission.drop.key);
+        if (dropped) enqueue.sendTo(dropped.actor, { type: 'CLOSE', reason: admission.drop.reason });
       }
-      for (const [key, other] of context.peers) {
-        if (key !== event.key && other.handle && other.actor.getSnapshot().context.remote?.peerId.equals(event.remotePeerId)) {
-          // Two peers that dial each other at once must close the same one of their two connections,
-          // or both close and neither stays: keep the one dialled by the peer with the lower id.
-          const keep = context.peerId.compare(event.remotePeerId) < 0 ? 'outgoing' : 'incoming';
-          const drop = entry.direction !== keep || other.direction === keep ? event.key : key;
-          self.send({ type: 'PEER.VIOLATION', key: drop, reason: 'duplicate connection to the same peer' });
-          if (drop === event.key) return;
-          break;
-        }
-      }
-      const handle: PeerHandle = { key: event.key, address: entry.address, wire: entry.wire, actor: entry.actor, fast: event.fast, client: event.client };
-      entry.handle = handle;
-      self.getSnapshot().children['client']?.send({ type: 'PEER_CONNECTED', address: entry.address });
-      self.getSnapshot().children['downloader']?.send({ type: 'PEER_ADDED', peer: handle });
-      self.getSnapshot().children['uploader']?.send({ type: 'PEER_ADDED', peer: handle });
-    },
-    emitPeerConnected: emit(({ context, event }) => {
-      const entry = context.peers.get((event as { key: string }).key);
-      return {
-        type: 'peer-connected' as const,
-        address: entry?.address ?? '?',
-        client: (event as { client?: string }).client,
-        direction: entry?.direction ?? 'incoming',
-      };
+      if (!admission.admitted) return;
+      const { handle, registry } = admission;
+      enqueue.assign({ registry });
+      enqueue.sendTo('client', { type: 'PEER_CONNECTED', address: handle.address });
+      enqueue.sendTo('downloader', { type: 'PEER_ADDED', peer: handle });
+      enqueue.sendTo('uploader', { type: 'PEER_ADDED', peer: handle });
+      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: registry.entries.get(ready.key)!.direction });
     }),
-    forwardInterested: sendTo('uploader', ({ event }) => ({ type: 'PEER_INTERESTED' as const, key: (event as { key: string }).key })),
-    forgetPeer: ({ context, event, self }) => {
-      if (event.type !== 'PEER.CLOSED') return;
-      const entry = context.peers.get(event.key);
+    forwardInterested: sendTo('uploader', (_, key: string) => ({ type: 'PEER_INTERESTED' as const, key })),
+    forgetPeer: enqueueActions(({ context, enqueue }, closed: Ev<'PEER.CLOSED'>) => {
+      const entry = context.registry.entries.get(closed.key);
       if (!entry) return;
-      context.peers.delete(event.key);
-      const remoteId = entry.actor.getSnapshot().context.remote?.peerId.toString('hex');
-      if (remoteId && entry.wire.upload.totalBytes > 0) {
-        context.uploadedToClosed.set(remoteId, (context.uploadedToClosed.get(remoteId) ?? 0) + entry.wire.upload.totalBytes);
-      }
-      const redial = !/ourselves|another torrent|banned/.test(event.reason);
-      self.getSnapshot().children['client']?.send({ type: 'PEER_CLOSED', address: entry.address, reason: event.reason, redial });
+      enqueue.assign({ registry: connectionClosed(context.registry, closed.key) });
+      const redial = !/ourselves|another torrent|banned/.test(closed.reason);
+      enqueue.sendTo('client', { type: 'PEER_CLOSED', address: entry.address, reason: closed.reason, redial });
       if (entry.handle) {
-        self.getSnapshot().children['downloader']?.send({ type: 'PEER_REMOVED', key: event.key });
-        self.getSnapshot().children['uploader']?.send({ type: 'PEER_REMOVED', key: event.key });
+        enqueue.sendTo('downloader', { type: 'PEER_REMOVED', key: closed.key });
+        enqueue.sendTo('uploader', { type: 'PEER_REMOVED', key: closed.key });
       }
-    },
-    stopPeerActor: stopChild(({ event }) => (event as { key: string }).key),
-    emitPeerClosed: emit(({ context, event }) => ({
+    }),
+    stopPeerActor: stopChild((_, key: string) => key),
+    emitPeerClosed: emit((_, closed: Ev<'PEER.CLOSED'>) => ({
       type: 'peer-closed' as const,
-      address: (event as { key: string }).key.replace(/#\d+$/, ''),
-      reason: (event as { reason: string }).reason,
+      address: closed.key.replace(/#\d+$/, ''),
+      reason: closed.reason,
     })),
-    closePeer: ({ context, event }) => {
-      if (event.type !== 'PEER.VIOLATION') return;
-      context.peers.get(event.key)?.actor.send({ type: 'CLOSE', reason: event.reason });
+    closePeer: ({ context }, violation: { key: string; reason: string }) => {
+      context.registry.entries.get(violation.key)?.actor.send({ type: 'CLOSE', reason: violation.reason });
     },
     closeAllPeers: ({ context }) => {
-      for (const entry of context.peers.values()) entry.actor.send({ type: 'CLOSE', reason: 'torrent stopped' });
+      for (const entry of context.registry.entries.values()) entry.actor.send({ type: 'CLOSE', reason: 'torrent stopped' });
     },
-    stopClientAndTracker: ({ context, self }) => {
-      self.getSnapshot().children['client']?.send({ type: 'STOP' });
-      context.tracker?.send({ type: 'STOP' });
-    },
-    tellTrackerCompleted: ({ context }) => context.tracker?.send({ type: 'COMPLETED' }),
-    addPeers: sendTo('client', ({ event }) => {
-      const e = event as Extract<TorrentEvent, { type: 'ADD_PEERS' }>;
-      return { type: 'ADD_PEERS' as const, peers: e.peers, source: e.source };
+    stopClientAndTracker: enqueueActions(({ context, enqueue }) => {
+      enqueue.sendTo('client', { type: 'STOP' });
+      if (context.tracker) enqueue.sendTo(context.tracker, { type: 'STOP' });
     }),
-    pauseDownload: sendTo('downloader', { type: 'PAUSE' as const }),
-    resumeDownload: sendTo('downloader', { type: 'RESUME' as const }),
+    tellTrackerCompleted: enqueueActions(({ context, enqueue }) => {
+      if (context.tracker) enqueue.sendTo(context.tracker, { type: 'COMPLETED' });
+    }),
+    addPeers: sendTo('client', (_, added: Ev<'ADD_PEERS'>) => ({ type: 'ADD_PEERS' as const, peers: added.peers, source: added.source })),
+    /** Paused: no requests (Downloader), every peer choked (Uploader), no dials (Client); connections stay open. */
+    pauseChildren: enqueueActions(({ enqueue }) => {
+      for (const child of ['downloader', 'uploader', 'client'] as const) enqueue.sendTo(child, { type: 'PAUSE' });
+    }),
+    resumeChildren: enqueueActions(({ enqueue }) => {
+      for (const child of ['downloader', 'uploader', 'client'] as const) enqueue.sendTo(child, { type: 'RESUME' });
+    }),
+    emitPaused: emit({ type: 'paused' as const }),
+    emitResumed: emit({ type: 'resumed' as const }),
   },
 }).createMachine({
   id: 'torrent',
-  context: ({ input, self }) => {
-    const picker = new PiecePicker({ pieceCount: input.meta.pieceCount, pieceLength: input.meta.pieceLength, totalLength: input.meta.length });
-    if (input.wanted) for (let i = 0; i < input.meta.pieceCount; i++) if (!hasPiece(input.wanted, i)) picker.setWanted(i, false);
-    const download = new DownloadEngine({
-      picker,
-      clock: input.clock,
-      rng: input.rng,
-      pieceLength: input.meta.pieceLength,
-      pipelineDepth: input.pipelineDepth,
-      limiter: input.downloadLimit ? new TokenBucket(input.downloadLimit, input.clock) : undefined,
-      write: (offset, block) => input.storage.write(offset, block),
-      onPieceWritten: (index) => self.send({ type: 'PIECE_WRITTEN', index }),
-      onPieceAssembled: (index, blocks) => self.send({ type: 'PIECE_ASSEMBLED', index, blocks }),
-      onWriteError: (err) => self.send({ type: 'DISK_ERROR', message: `write failed: ${describe(err)}` }),
-      onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
-    });
-    const cache = new PieceCache(
-      { pieceLength: input.meta.pieceLength, pieceCount: input.meta.pieceCount, totalLength: input.meta.length },
-      (offset, length) => input.storage.read(offset, length),
-    );
-    const upload = new UploadEngine({
-      pieceCount: input.meta.pieceCount,
-      pieceLength: input.meta.pieceLength,
-      totalLength: input.meta.length,
-      have: (index) => picker.have(index),
-      limiter: input.uploadLimit ? new TokenBucket(input.uploadLimit, input.clock) : undefined,
-      read: (offset, length) => cache.read(offset, length),
-      onViolation: (key, reason) => self.send({ type: 'PEER.VIOLATION', key, reason }),
-      onReadError: (err) => self.send({ type: 'DISK_ERROR', message: `read failed: ${describe(err)}` }),
-    });
-    return { ...input, picker, download, upload, peers: new Map(), strikes: new Map(), banned: new Set(), smartBan: new SmartBan(), uploadedToClosed: new Map(), nextPeer: 1 };
-  },
+  context: ({ input, self }) => ({
+    ...input,
+    ...createTorrentEngines(input, (report) => self.send(report)),
+    registry: emptyRegistry,
+  }),
   invoke: [
     {
       id: 'files',
@@ -452,7 +302,7 @@ export const torrentMachine = setup({
       id: 'downloader',
       systemId: SYSTEM_IDS.downloader,
       src: 'downloader',
-      input: ({ context }) => ({ engine: context.download, picker: context.picker }),
+      input: ({ context }) => ({ engine: context.download, maxHashFailures: context.maxHashFailures }),
     },
     {
       id: 'uploader',
@@ -462,7 +312,7 @@ export const torrentMachine = setup({
         engine: context.upload,
         clock: context.clock,
         rng: context.rng,
-        peerStats: (peer: PeerHandle) => ({
+        peerStats: (peer) => ({
           downloadRate: peer.wire.download.rate(context.clock.now()),
           uploadRate: peer.wire.upload.rate(context.clock.now()),
           lastBlockReceivedAt: context.download.peerStats(peer.key)?.lastBlockAt,
@@ -470,37 +320,61 @@ export const torrentMachine = setup({
       }),
     },
   ],
-  initial: 'checking',
+  initial: 'active',
   states: {
-    checking: {
+    active: {
+      type: 'parallel',
       on: {
-        'FILES.CHECKED': [
-          { guard: 'checkFoundEverything', target: 'complete', actions: ['applyCheck', 'announceCheckedPieces', 'tellDownloaderChecked', 'emitChecked', 'startTracker'] },
-          { target: 'downloading', actions: ['applyCheck', 'announceCheckedPieces', 'tellDownloaderChecked', 'emitChecked', 'startTracker'] },
-        ],
-        // Peers who connect while we check are wired in; the download engine waits for CHECKED.
+        // Verdicts are handled whatever the regions are doing: a write may finish while paused.
+        'FILES.PIECE_VERIFIED': { actions: { type: 'forwardVerified', params: ({ event }) => event.index } },
+        'FILES.PIECE_FAILED': { actions: { type: 'forwardFailed', params: ({ event }) => event.index } },
+        'DOWNLOAD.VERIFIED': { actions: { type: 'emitVerified', params: ({ event }) => event } },
+        'DOWNLOAD.FAILED': { actions: { type: 'emitFailedPiece', params: ({ event }) => event } },
+      },
+      states: {
+        data: {
+          initial: 'checking',
+          states: {
+            checking: {
+              // Peers who connect while we check are wired in; the Downloader requests nothing before CHECKED.
+              on: {
+                'FILES.CHECKED': { actions: { type: 'tellDownloaderChecked', params: ({ event }) => event.have } },
+                'DOWNLOAD.CHECKED': [
+                  {
+                    guard: { type: 'everythingFound', params: ({ event }) => event },
+                    target: 'complete',
+                    actions: [{ type: 'emitChecked', params: ({ event }) => event }, 'startTracker'],
+                  },
+                  { target: 'downloading', actions: [{ type: 'emitChecked', params: ({ event }) => event }, 'startTracker'] },
+                ],
+              },
+            },
+            downloading: {
+              on: {
+                // `completed` is announced only for a download that happened, not for data found complete.
+                'DOWNLOAD.VERIFIED': {
+                  guard: { type: 'everythingFound', params: ({ event }) => event },
+                  target: 'complete',
+                  actions: [{ type: 'emitVerified', params: ({ event }) => event }, 'tellTrackerCompleted'],
+                },
+              },
+            },
+            complete: {
+              entry: ['emitComplete', 'tellUploaderSeeding'],
+              always: [{ guard: 'shouldSeed', target: 'seeding' }, { target: '#torrent.stopping' }],
+            },
+            seeding: {},
+          },
+        },
+        activity: {
+          initial: 'running',
+          states: {
+            running: { on: { PAUSE: { target: 'paused', actions: ['pauseChildren', 'emitPaused'] } } },
+            paused: { on: { RESUME: { target: 'running', actions: ['resumeChildren', 'emitResumed'] } } },
+          },
+        },
       },
     },
-    downloading: {
-      on: {
-        'FILES.PIECE_VERIFIED': [
-          // `completed` is announced only for a download that happened, not for data found complete.
-          { guard: 'lastMissingPiece', target: 'complete', actions: ['judgeBlocks', 'forwardVerified', 'emitVerified', 'tellTrackerCompleted'] },
-          { actions: ['judgeBlocks', 'forwardVerified', 'emitVerified'] },
-        ],
-        // Emitted first: forwarding the failure makes the Downloader forget who contributed.
-        'FILES.PIECE_FAILED': { actions: ['emitFailedPiece', 'blameAndForwardFailure'] },
-        PAUSE: { target: 'paused', actions: 'pauseDownload' },
-      },
-    },
-    paused: {
-      on: { RESUME: { target: 'downloading', actions: 'resumeDownload' } },
-    },
-    complete: {
-      entry: ['emitComplete', 'tellUploaderSeeding'],
-      always: [{ guard: 'shouldSeed', target: 'seeding' }, { target: 'stopping' }],
-    },
-    seeding: {},
     stopping: {
       entry: ['closeAllPeers', 'stopClientAndTracker'],
       invoke: {
@@ -517,38 +391,35 @@ export const torrentMachine = setup({
     },
   },
   on: {
-    'PEER.CONNECTION': [{ guard: 'roomForPeer', actions: 'acceptConnection' }, { actions: 'refuseConnection' }],
-    'PEER.READY': { actions: ['registerPeer', 'emitPeerConnected'] },
-    'PEER.INTERESTED': { actions: 'forwardInterested' },
-    'PEER.CLOSED': { actions: ['forgetPeer', 'stopPeerActor', 'emitPeerClosed'] },
-    'PEER.VIOLATION': { actions: 'closePeer' },
-    'PEER.BANNED': { actions: 'banPeer' },
-    ADD_PEERS: { actions: 'addPeers' },
-    'TRACKER.EVENT': { actions: 'emitTrackerEvent' },
-    PIECE_WRITTEN: { actions: 'verifyPiece' },
-    PIECE_ASSEMBLED: { actions: 'storePiece' },
-    'FILES.ERROR': { target: '.failed', actions: 'recordError' },
-    DISK_ERROR: { target: '.failed', actions: 'recordError' },
+    'PEER.CONNECTION': [
+      { guard: 'roomForPeer', actions: { type: 'acceptConnection', params: ({ event }) => event } },
+      { actions: { type: 'refuseConnection', params: ({ event }) => event.socket } },
+    ],
+    'PEER.READY': { actions: { type: 'registerPeer', params: ({ event }) => event } },
+    'PEER.INTERESTED': { actions: { type: 'forwardInterested', params: ({ event }) => event.key } },
+    'PEER.CLOSED': {
+      actions: [
+        { type: 'forgetPeer', params: ({ event }) => event },
+        { type: 'stopPeerActor', params: ({ event }) => event.key },
+        { type: 'emitPeerClosed', params: ({ event }) => event },
+      ],
+    },
+    'PEER.VIOLATION': { actions: { type: 'closePeer', params: ({ event }) => event } },
+    'DOWNLOAD.BANNED': { actions: { type: 'banPeer', params: ({ event }) => event } },
+    ADD_PEERS: { actions: { type: 'addPeers', params: ({ event }) => event } },
+    'TRACKER.EVENT': { actions: { type: 'emitTrackerEvent', params: ({ event }) => event.event } },
+    PIECE_WRITTEN: { actions: { type: 'verifyPiece', params: ({ event }) => event.index } },
+    PIECE_ASSEMBLED: { actions: { type: 'storePiece', params: ({ event }) => event } },
+    'FILES.ERROR': { target: '.failed', actions: { type: 'recordError', params: ({ event }) => event.message } },
+    DISK_ERROR: { target: '.failed', actions: { type: 'recordError', params: ({ event }) => event.message } },
     STOP: { target: '.stopping' },
   },
 });
 
-function localHave(picker: PiecePicker, pieceCount: number): { bitfield?: Buffer; all: boolean } {
-  const missing = picker.missingCount;
-  if (missing === 0 && picker.hasAll()) return { all: true, bitfield: Buffer.from(picker.haveBitfield()) };
-  if (missing === pieceCount) return { all: false };
-  return { all: false, bitfield: Buffer.from(picker.haveBitfield()) };
-}
-
-/** Bytes we still lack, for the tracker's `left`. */
-function bytesLeft(meta: Metainfo, picker: PiecePicker): number {
-  let left = 0;
-  for (let i = 0; i < meta.pieceCount; i++) {
-    if (!picker.have(i)) left += i === meta.pieceCount - 1 ? meta.length - meta.pieceLength * (meta.pieceCount - 1) : meta.pieceLength;
-  }
-  return left;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** What a new peer is told we have, in its greeting. */
+function localHave(download: DownloadEngine): LocalHave {
+  if (download.hasAll()) return { all: true, bitfield: Buffer.from(download.haveBitfield()) };
+  const bitfield = download.haveBitfield();
+  if (bitfield.every((byte) => byte === 0)) return { all: false };
+  return { all: false, bitfield: Buffer.from(bitfield) };
 }

@@ -12,6 +12,7 @@ import {
   parseAnnounceResponse,
 } from '../protocol/tracker/index.js';
 import { trackerProtocol } from './tracker-tiers.js';
+import { messageOf } from '../util/message-of.js';
 
 /*
  * One announce to one tracker URL, over HTTP (BEP 3, compact BEP 23) or UDP (BEP 15), as a promise
@@ -230,8 +231,4 @@ async function udpExchange<A extends Exclude<UdpAction, 'error'>>(
 
 function randomUint32(rng: () => number): number {
   return Math.floor(rng() * 0x1_0000_0000) >>> 0;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -11,6 +11,7 @@ import {
   udpEndpointKey,
 } from './tracker-announce.js';
 import { FIRST, type TierCursor, nextCursor, promote, shuffleTiers, urlAt, usableTiers } from './tracker-tiers.js';
+import { messageOf } from '../util/message-of.js';
 
 /*
  * One torrent's tracker lifecycle: `started` when it starts, regular announces every `interval`,
@@ -173,10 +174,6 @@ function requestFor(context: TrackerClientContext, url: string, event: AnnounceE
   };
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const announceActor = fromPromise<AnnounceResult, AnnounceRequest>(({ input, signal }) => announce(input, signal));
 
 export const trackerClientMachine = setup({
@@ -233,7 +230,7 @@ export const trackerClientMachine = setup({
       type: 'announce-failed' as const,
       url: context.current!.url,
       event: eventName(context.current!.event),
-      error: errorText(params.error),
+      error: messageOf(params.error),
     })),
     emitStopTimedOut: emit(({ context }) => ({
       type: 'announce-failed' as const,

@@ -7,10 +7,11 @@ import {
   TrackerListenError,
   type TrackerServerTransport,
 } from '../env/tracker-server-transport.js';
-import { type TrackerHttpReply, type TrackerHttpRequest, handleHttpRequest } from '../tracker/http-routes.js';
+import type { TrackerDatagram, TrackerHttpReply, TrackerHttpRequest } from '../protocol/tracker/index.js';
+import { handleHttpRequest } from '../tracker/http-routes.js';
 import type { TrackerConfig } from '../tracker/tracker-config.js';
 import { TrackerCore, type TrackerStats } from '../tracker/tracker-core.js';
-import { type TrackerDatagram, handleDatagram } from '../tracker/udp-routes.js';
+import { handleDatagram } from '../tracker/udp-routes.js';
 import { describeListenError } from './server.js';
 
 /**
@@ -24,8 +25,6 @@ import { describeListenError } from './server.js';
  *      │                  └─ every SWEEP: expire peers
  *      └──bind failed──▶ failed ("port 6969 is already in use …")
  */
-
-export const TRACKER_SERVER_SYSTEM_ID = 'tracker-server';
 
 export interface TrackerServerInput {
   transport: TrackerServerTransport;
@@ -253,4 +252,9 @@ export async function stopTrackerServer(actor: TrackerServerActor, timeoutMs = 5
   if (actor.getSnapshot().status === 'active') actor.send({ type: 'STOP' });
   await waitFor(actor, (s) => s.status !== 'active', { timeout: timeoutMs }).catch(() => undefined);
   actor.stop();
+}
+
+/** The registry's counters (torrents, peers, announces…), read from the running server. */
+export function trackerServerStats(actor: TrackerServerActor): ReturnType<TrackerServerContext['core']['stats']> {
+  return actor.getSnapshot().context.core.stats();
 }

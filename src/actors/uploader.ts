@@ -1,14 +1,17 @@
-import { assign, setup } from 'xstate';
+import { assign, setup, stateIn } from 'xstate';
 import type { PeerHandle } from '../engine/peer-handle.js';
-import { peerIsInterested, weAreChoking, weAreInterested } from '../engine/peer-handle.js';
 import type { UploadEngine } from '../engine/upload-engine.js';
 import { type PeerStats, rechoke } from '../policy/choker.js';
 
 /**
  * The Uploader: runs the choking algorithm every 10 s (tit for tat while leeching, best upload
  * rates while seeding, one optimistic unchoke rotated every 30 s to the peer that waited longest,
- * snubbed peers demoted) and tells the UploadEngine whom to serve. A peer that becomes interested between rounds gets a free slot
- * at once rather than waiting up to 10 s.
+ * snubbed peers demoted) and tells the UploadEngine whom to serve. A peer that becomes interested
+ * between rounds gets a free slot at once rather than waiting up to 10 s. Paused, every peer is
+ * choked (with BEP 6, what they had queued is rejected) until RESUME, which rechokes at once.
+ *
+ *   mode:     leeching ──SEEDING──▶ seeding
+ *   activity: running ⇄ paused
  */
 
 export interface UploaderInput {
@@ -26,16 +29,19 @@ export type UploaderEvent =
   | { type: 'PEER_REMOVED'; key: string }
   | { type: 'PEER_INTERESTED'; key: string }
   | { type: 'SEEDING' }
-  | { type: 'RECHOKE' };
+  | { type: 'RECHOKE' }
+  | { type: 'PAUSE' }
+  | { type: 'RESUME' };
 
 export interface UploaderContext extends UploaderInput {
-  peers: Map<string, PeerHandle>;
   round: number;
   optimistic?: string;
-  unchokedSince: Map<string, number>;
+  unchokedSince: ReadonlyMap<string, number>;
   /** When each choked peer was last choked (or added): the optimistic slot goes to who waited longest. */
-  chokedSince: Map<string, number>;
+  chokedSince: ReadonlyMap<string, number>;
 }
+
+const seedingMode = stateIn({ mode: 'seeding' });
 
 export const uploaderMachine = setup({
   types: {
@@ -45,36 +51,31 @@ export const uploaderMachine = setup({
   },
   delays: { RECHOKE_INTERVAL: ({ context }) => context.rechokeIntervalMs ?? 10_000 },
   guards: {
-    freeSlot: ({ context }) => [...context.peers.values()].filter((p) => !weAreChoking(p)).length < (context.slots ?? 4) + 1,
+    freeSlot: ({ context }) => context.engine.handles().filter((p) => !p.control.amChoking).length < (context.slots ?? 4) + 1,
+    seeding: seedingMode,
   },
   actions: {
-    addPeer: ({ context, event }) => {
-      if (event.type !== 'PEER_ADDED') return;
-      context.peers.set(event.peer.key, event.peer);
-      context.chokedSince.set(event.peer.key, context.clock.now());
-      context.engine.addPeer(event.peer);
-    },
-    removePeer: ({ context, event }) => {
-      if (event.type !== 'PEER_REMOVED') return;
-      context.peers.delete(event.key);
-      context.unchokedSince.delete(event.key);
-      context.chokedSince.delete(event.key);
-      context.engine.removePeer(event.key);
-    },
-    unchokeNewcomer: ({ context, event }) => {
-      if (event.type !== 'PEER_INTERESTED') return;
-      context.engine.setChoking(event.key, false);
-      context.unchokedSince.set(event.key, context.clock.now());
-      context.chokedSince.delete(event.key);
-    },
+    addPeer: assign(({ context }, peer: PeerHandle) => {
+      context.engine.addPeer(peer);
+      return { chokedSince: withEntry(context.chokedSince, peer.key, context.clock.now()) };
+    }),
+    removePeer: assign(({ context }, key: string) => {
+      context.engine.removePeer(key);
+      return { unchokedSince: without(context.unchokedSince, key), chokedSince: without(context.chokedSince, key) };
+    }),
+    unchokeNewcomer: assign(({ context }, key: string) => {
+      context.engine.setChoking(key, false);
+      return { unchokedSince: withEntry(context.unchokedSince, key, context.clock.now()), chokedSince: without(context.chokedSince, key) };
+    }),
     rechoke: assign(({ context }, params: { seeding: boolean }) => {
       const now = context.clock.now();
-      const stats: PeerStats[] = [...context.peers.values()]
+      const peers = context.engine.handles();
+      const stats: PeerStats[] = peers
         .filter((p) => !p.wire.closed)
         .map((p) => ({
           id: p.key,
-          interested: peerIsInterested(p),
-          amInterested: weAreInterested(p),
+          interested: p.control.peerInterested,
+          amInterested: p.control.amInterested,
           unchokedSince: context.unchokedSince.get(p.key),
           chokedSince: context.chokedSince.get(p.key),
           ...context.peerStats(p),
@@ -88,39 +89,90 @@ export const uploaderMachine = setup({
         previousOptimistic: context.optimistic,
       });
       const unchoke = new Set(result.unchoked);
-      for (const peer of context.peers.values()) {
-        const choke = !unchoke.has(peer.key);
-        context.engine.setChoking(peer.key, choke);
-        if (choke) {
-          if (context.unchokedSince.delete(peer.key) || !context.chokedSince.has(peer.key)) context.chokedSince.set(peer.key, now);
-        } else {
-          context.chokedSince.delete(peer.key);
-          if (!context.unchokedSince.has(peer.key)) context.unchokedSince.set(peer.key, now);
-        }
-      }
-      return { round: context.round + 1, optimistic: result.optimistic };
+      return { round: context.round + 1, optimistic: result.optimistic, ...applyChoking(context, peers, (key) => !unchoke.has(key), now) };
     }),
+    chokeAll: assign(({ context }) => ({ ...applyChoking(context, context.engine.handles(), () => true, context.clock.now()) })),
   },
 }).createMachine({
   id: 'uploader',
-  context: ({ input }) => ({ ...input, peers: new Map(), round: 0, unchokedSince: new Map(), chokedSince: new Map() }),
-  initial: 'leeching',
+  context: ({ input }) => ({ ...input, round: 0, unchokedSince: new Map(), chokedSince: new Map() }),
+  type: 'parallel',
   on: {
-    PEER_ADDED: { actions: 'addPeer' },
-    PEER_REMOVED: { actions: 'removePeer' },
-    PEER_INTERESTED: { guard: 'freeSlot', actions: 'unchokeNewcomer' },
+    PEER_ADDED: { actions: { type: 'addPeer', params: ({ event }) => event.peer } },
+    PEER_REMOVED: { actions: { type: 'removePeer', params: ({ event }) => event.key } },
   },
   states: {
-    leeching: {
-      after: { RECHOKE_INTERVAL: { target: 'leeching', reenter: true, actions: { type: 'rechoke', params: { seeding: false } } } },
-      on: {
-        SEEDING: { target: 'seeding', actions: { type: 'rechoke', params: { seeding: true } } },
-        RECHOKE: { actions: { type: 'rechoke', params: { seeding: false } } },
+    mode: {
+      initial: 'leeching',
+      states: {
+        leeching: { on: { SEEDING: 'seeding' } },
+        seeding: {},
       },
     },
-    seeding: {
-      after: { RECHOKE_INTERVAL: { target: 'seeding', reenter: true, actions: { type: 'rechoke', params: { seeding: true } } } },
-      on: { RECHOKE: { actions: { type: 'rechoke', params: { seeding: true } } } },
+    activity: {
+      initial: 'running',
+      states: {
+        running: {
+          after: {
+            RECHOKE_INTERVAL: [
+              { guard: 'seeding', target: 'running', reenter: true, actions: { type: 'rechoke', params: { seeding: true } } },
+              { target: 'running', reenter: true, actions: { type: 'rechoke', params: { seeding: false } } },
+            ],
+          },
+          on: {
+            PEER_INTERESTED: { guard: 'freeSlot', actions: { type: 'unchokeNewcomer', params: ({ event }) => event.key } },
+            // The `mode` region moves to seeding on the same event; this round already uses the seeding rules, and the next is a full interval away.
+            SEEDING: { target: 'running', reenter: true, actions: { type: 'rechoke', params: { seeding: true } } },
+            RECHOKE: [
+              { guard: 'seeding', actions: { type: 'rechoke', params: { seeding: true } } },
+              { actions: { type: 'rechoke', params: { seeding: false } } },
+            ],
+            PAUSE: { target: 'paused', actions: 'chokeAll' },
+          },
+        },
+        paused: {
+          on: {
+            RESUME: [
+              { guard: 'seeding', target: 'running', actions: { type: 'rechoke', params: { seeding: true } } },
+              { target: 'running', actions: { type: 'rechoke', params: { seeding: false } } },
+            ],
+          },
+        },
+      },
     },
   },
 });
+
+/** Chokes (choke(key) true) or unchokes every peer, and the times since which each has been so. */
+function applyChoking(
+  context: UploaderContext,
+  peers: readonly PeerHandle[],
+  choke: (key: string) => boolean,
+  now: number,
+): Pick<UploaderContext, 'unchokedSince' | 'chokedSince'> {
+  const unchokedSince = new Map(context.unchokedSince);
+  const chokedSince = new Map(context.chokedSince);
+  for (const peer of peers) {
+    const key = peer.key;
+    if (choke(key)) {
+      context.engine.setChoking(key, true);
+      if (unchokedSince.delete(key) || !chokedSince.has(key)) chokedSince.set(key, now);
+    } else {
+      context.engine.setChoking(key, false);
+      chokedSince.delete(key);
+      if (!unchokedSince.has(key)) unchokedSince.set(key, now);
+    }
+  }
+  return { unchokedSince, chokedSince };
+}
+
+function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
+  return new Map(map).set(key, value);
+}
+
+function without<K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
+  if (!map.has(key)) return map;
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+}

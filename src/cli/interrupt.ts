@@ -1,3 +1,5 @@
+import { messageOf } from '../util/message-of.js';
+
 /**
  * Ctrl-C and SIGTERM for long-running commands: the first signal runs `stop` (announce `stopped`,
  * close peers, flush files) and exits 130 / 143; a second signal, or a stop that takes longer than
@@ -28,7 +30,7 @@ export function onInterrupt(stop: (signal: InterruptSignal) => Promise<void>, de
       process.exit(status);
     }, deadlineMs);
     stop(signal)
-      .catch((err: unknown) => process.stderr.write(`actorrent: while stopping: ${err instanceof Error ? err.message : String(err)}\n`))
+      .catch((err: unknown) => process.stderr.write(`actorrent: while stopping: ${messageOf(err)}\n`))
       .finally(() => process.exit(status));
   };
   for (const signal of HANDLED) process.on(signal, interrupt);

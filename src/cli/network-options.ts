@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parsePeerAddress } from '../policy/dial-book.js';
+import { parsePeerAddress } from '../protocol/peer-address.js';
 import { UsageError } from './units.js';
 
 /** `--port`: 0 (pick a free port) to 65535. */

@@ -1,19 +1,6 @@
-import type { InspectionEvent } from 'xstate';
 import type { Session, SessionOptions, TorrentHandle } from '../session.js';
-
-/**
- * What watches a running session from the outside: the trace file (`--trace`), the Stately
- * inspector (`--inspect`) and the dashboard (`--ui`). Each sees every session of the command
- * (`demo` runs several, told apart by their label), and none of them may keep the process alive.
- */
-export interface SessionObserver {
-  inspect?(label: string, event: InspectionEvent): void;
-  wireTap?(label: string, ...peer: Parameters<NonNullable<SessionOptions['wireTap']>>): ReturnType<NonNullable<SessionOptions['wireTap']>>;
-  /** A session is listening and a torrent was added to it. */
-  torrentAdded?(label: string, session: Session, handle: TorrentHandle): void;
-  /** Flushes and releases everything (files, servers, sockets). */
-  close(): Promise<void>;
-}
+import { ObserverError, type SessionObserver } from '../session-observer.js';
+import { CliError } from './errors.js';
 
 export interface ObserveOptions {
   /** `--trace FILE`: JSON lines of everything that happens. */
@@ -57,11 +44,24 @@ export class Observers {
   }
 }
 
-/** Starts what the options ask for; each observer's code is loaded only when it is used. */
+/**
+ * Starts what the options ask for; each observer's code is loaded only when it is used. One that
+ * cannot start closes those already started and fails the command (CliError: one line, exit 1).
+ */
 export async function startObservers(options: ObserveOptions, context: { command: string; argv: readonly string[] }): Promise<Observers> {
   const list: SessionObserver[] = [];
-  if (options.trace) list.push(await (await import('../trace/cli-observer.js')).traceObserver(options.trace, context));
-  if (options.inspect) list.push(await (await import('../inspect/stately.js')).startStatelyInspector());
-  if (options.ui !== undefined) list.push(await (await import('../ui/dashboard.js')).startDashboard({ port: options.ui }));
+  try {
+    if (options.trace) list.push(await (await import('../trace/cli-observer.js')).traceObserver(options.trace, context));
+    if (options.inspect) list.push(await (await import('../inspect/stately.js')).startStatelyInspector());
+    if (options.ui !== undefined) list.push(await (await import('../ui/dashboard.js')).startDashboard({ port: options.ui }));
+  } catch (err) {
+    await Promise.allSettled(list.map((o) => o.close()));
+    throw asCliError(err);
+  }
   return new Observers(list);
+}
+
+/** An observer's failure as the CLI reports its own; anything else as it is. */
+export function asCliError(err: unknown): unknown {
+  return err instanceof ObserverError ? new CliError(err.message, { cause: err }) : err;
 }

@@ -5,12 +5,13 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { Session, type TorrentHandle } from '../session.js';
 import { FsStorage } from '../storage/fs-storage.js';
-import { checkExisting, countPieces } from '../storage/piece-verifier.js';
+import { checkExisting } from '../storage/piece-verifier.js';
+import { popcount } from '../util/bits.js';
+import { messageOf } from '../util/message-of.js';
 import { CliError } from './errors.js';
 import { onInterrupt } from './interrupt.js';
 import { type ObserveOptions, type Observers, startObservers } from './observers.js';
 import { loadTorrent } from './read-torrent.js';
-import { readTrustedHave, writeResume } from './resume-file.js';
 import { selectFiles } from './select.js';
 import { JsonReporter } from './report/json.js';
 import type { Reporter } from './report/reporter.js';
@@ -51,56 +52,18 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   let session: Session | undefined;
   let observers: Observers | undefined;
   let handle: TorrentHandle | undefined;
-  // Resume data is saved only once the torrent knows what it has (past its initial check).
-  let resumeTarget: { downloadDir: string; meta: Metainfo } | undefined;
-  let checked = false;
   let ticker: NodeJS.Timeout | undefined;
-  let resumeTicker: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   let interrupted = false;
-  // Called from the normal end, from an error and from a signal: runs once.
+  // Called from the normal end, from an error and from a signal: runs once. Closing the session
+  // stops the torrent, which saves its resume data.
   const shutdown = () => {
     clearInterval(ticker);
-    clearInterval(resumeTicker);
     closing ??= (async () => {
       await session?.close();
-      await periodicSave; // a save under way must not land after the final one
-      await saveResumeState();
       await observers?.close();
     })();
     return closing;
-  };
-  // After close(): every verified piece is written and the files are flushed and closed.
-  const saveResumeState = async () => {
-    if (!handle || !resumeTarget || !checked) return;
-    const have = handle.actor.getSnapshot().context.picker.haveBitfield();
-    await writeResume(resumeTarget.downloadDir, resumeTarget.meta, have).catch((err: unknown) => {
-      reporter.warning(`could not save resume data: ${messageOf(err)}`);
-    });
-  };
-  // While running, resume data is saved every few seconds when pieces were verified, and once
-  // complete: a crash (SIGKILL, power loss) then loses little. Only pieces whose write had completed
-  // are claimed (a piece counts as had once written), and the files are synced before they are stat'ed.
-  let piecesSinceSave = false;
-  let periodicSave: Promise<void> = Promise.resolve();
-  let periodicSaveWarned = false;
-  const saveWhileRunning = () => {
-    if (!handle || !resumeTarget || !checked || closing || !piecesSinceSave) return;
-    const { downloadDir, meta } = resumeTarget;
-    const context = handle.actor.getSnapshot().context;
-    piecesSinceSave = false;
-    const have = Uint8Array.from(context.picker.haveBitfield());
-    periodicSave = periodicSave
-      .then(async () => {
-        await context.storage.flush();
-        await writeResume(downloadDir, meta, have);
-      })
-      .catch((err: unknown) => {
-        // Stopping closed the storage under us: the final save follows.
-        if (closing) return;
-        if (!periodicSaveWarned) reporter.warning(`could not save resume data: ${messageOf(err)}`);
-        periodicSaveWarned = true;
-      });
   };
   const interrupts = onInterrupt(async (signal) => {
     interrupted = true;
@@ -130,9 +93,9 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     await session.listen().catch((err: unknown) => {
       throw new CliError(messageOf(err));
     });
-    const resume = await readTrustedHave(downloadDir, meta);
+    const resume = await session.readResume(meta, downloadDir);
     let trustedHave = resume.trusted ? resume.have : undefined;
-    if (options.mode === 'seed' && !(trustedHave && countPieces(trustedHave, meta.pieceCount) === meta.pieceCount)) {
+    if (options.mode === 'seed' && !(trustedHave && popcount(trustedHave, meta.pieceCount) === meta.pieceCount)) {
       reporter.checking(dataPath);
       trustedHave = await checkCompleteData(meta, downloadDir, dataPath, resume.trusted ? undefined : resume.known);
     }
@@ -148,17 +111,12 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
       wanted: selection?.wanted,
       uploadLimit: options.uploadLimit,
       downloadLimit: options.downloadLimit,
+      saveResume: true,
     });
     handle = torrent;
     observers.torrentAdded(options.mode, session, torrent);
-    resumeTarget = { downloadDir, meta };
     const startedAt = performance.now();
-    torrent.events$.subscribe((event) => {
-      if (event.type === 'checked') checked = true;
-      if (event.type === 'piece-verified') piecesSinceSave = true;
-      if (event.type === 'complete') saveWhileRunning();
-      reporter.event(event);
-    });
+    torrent.events$.subscribe((event) => reporter.event(event));
     const failed = firstValueFrom(torrent.events$.pipe(filter((e) => e.type === 'failed'))).then((e) => {
       throw new CliError(`${options.mode} failed: ${'message' in e ? e.message : 'unknown error'}`);
     });
@@ -173,7 +131,6 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
       selected: selection?.files.map((i) => meta.files[i]!.path.join('/')),
     });
     ticker = setInterval(() => reporter.progress(torrent.progress()), reporter.progressIntervalMs);
-    resumeTicker = setInterval(saveWhileRunning, RESUME_SAVE_INTERVAL_MS);
 
     await Promise.race([torrent.whenComplete(), failed]).catch((err: unknown) => {
       throw err instanceof CliError ? err : new CliError(`${options.mode} failed: ${messageOf(err)}`);
@@ -199,9 +156,6 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     process.stdout.off('error', onOutputError);
   }
 }
-
-/** How often resume data is saved while pieces are being verified. */
-const RESUME_SAVE_INTERVAL_MS = 5000;
 
 /** `--tracker URL`: each extra tracker becomes a tier of its own after the torrent's, unless already listed. */
 function withExtraTrackers(meta: Metainfo, trackers: string[]): Metainfo {
@@ -236,7 +190,7 @@ async function checkCompleteData(meta: Metainfo, downloadDir: string, dataPath: 
   } finally {
     await storage.close();
   }
-  const missing = meta.pieceCount - countPieces(have, meta.pieceCount);
+  const missing = meta.pieceCount - popcount(have, meta.pieceCount);
   if (missing === 0) return have;
   const exists = await stat(dataPath).then(
     () => true,
@@ -261,8 +215,4 @@ function fileReason(err: unknown): string {
     default:
       return messageOf(err);
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,11 +1,16 @@
+import picomatch from 'picomatch/posix.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
+import { byteLength, setBit } from '../util/bits.js';
+import { messageOf } from '../util/message-of.js';
 import { UsageError } from './units.js';
 
 /**
  * `--select GLOB`: which files of a multi-file torrent to fetch. A glob is matched against each
  * file's path inside the torrent, `/`-separated and without the torrent's own folder name
- * (`nested/small.bin`); the form with it (`share/nested/small.bin`) matches too. `*` and `?` stop at
- * `/`, `**` crosses folders.
+ * (`nested/small.bin`); the form with it (`share/nested/small.bin`) matches too. Globs are a
+ * shell's (picomatch): `*` and `?` stop at `/`, `**` crosses folders, `{a,b}` and `[0-9]` / `[!x]`,
+ * `\` escapes the next character. A glob equal to a path matches it whatever it holds, so a name
+ * like `[Group] Show.mkv` can be given as it is.
  *
  * The result is the bitfield of the pieces to fetch. A piece that straddles a selected and an
  * unselected file is fetched whole and written whole, so the neighbouring file is created (sparse,
@@ -19,21 +24,21 @@ export interface Selection {
 }
 
 export function selectFiles(meta: Metainfo, globs: string[]): Selection {
-  const patterns = globs.map((glob) => ({ glob, regex: globToRegExp(glob), used: false }));
-  const wanted = new Uint8Array(Math.ceil(meta.pieceCount / 8));
+  const patterns = globs.map((glob) => ({ glob, matches: globMatcher(glob), used: false }));
+  const wanted = new Uint8Array(byteLength(meta.pieceCount));
   const files: number[] = [];
   meta.files.forEach((file, index) => {
     if (file.padding) return;
     const full = file.path.join('/');
     const inner = meta.multiFile ? file.path.slice(1).join('/') : full;
-    const hit = patterns.filter((p) => p.regex.test(inner) || p.regex.test(full));
+    const hit = patterns.filter((p) => p.matches(inner) || p.matches(full));
     if (hit.length === 0) return;
     for (const p of hit) p.used = true;
     files.push(index);
     if (file.length === 0) return;
     const first = Math.floor(file.offset / meta.pieceLength);
     const last = Math.floor((file.offset + file.length - 1) / meta.pieceLength);
-    for (let piece = first; piece <= last; piece++) wanted[piece >> 3]! |= 0x80 >> (piece & 7);
+    for (let piece = first; piece <= last; piece++) setBit(wanted, piece);
   });
   const unused = patterns.find((p) => !p.used);
   if (unused) {
@@ -44,22 +49,15 @@ export function selectFiles(meta: Metainfo, globs: string[]): Selection {
   return { wanted, files };
 }
 
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      // `**/` matches zero or more folders; a bare `**` anything.
-      if (glob[i + 2] === '/') {
-        out += '(?:.*/)?';
-        i += 2;
-      } else {
-        out += '.*';
-        i += 1;
-      }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+// Dotfiles match `*` (a torrent's files are all wanted alike); a leading `!` is a character, as in
+// a shell, not picomatch's "everything but".
+const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, posix: true };
+
+/** A test of a `/`-separated path against one `--select` glob; UsageError for a glob picomatch refuses. */
+export function globMatcher(glob: string): (path: string) => boolean {
+  try {
+    return picomatch(glob, GLOB_OPTIONS);
+  } catch (err) {
+    throw new UsageError(`invalid --select ${JSON.stringify(glob)}: ${messageOf(err)}`);
   }
-  return new RegExp(`^${out}$`);
 }

@@ -27,7 +27,14 @@ interface TransitionLike {
 export function machineToMermaid(machine: AnyStateMachine): string {
   const root = machine.root as unknown as StateNodeLike;
   const lines = ['stateDiagram-v2'];
-  writeChildren(root, lines, '  ');
+  if (root.type === 'parallel') {
+    // Mermaid draws regions (`--`) only inside a state: a parallel machine gets a box of its own.
+    lines.push(`  state "${root.key} (parallel)" as ${nodeName(root)}_regions {`);
+    writeChildren(root, lines, '    ');
+    lines.push('  }');
+  } else {
+    writeChildren(root, lines, '  ');
+  }
   const rootHasEdges = [...root.transitions.values()].some((ts) => ts.some((t) => t.target?.length)) || (root.always ?? []).length > 0;
   // Handlers on the machine itself apply in every state; they start from this pseudo-state.
   if (rootHasEdges) lines.push(`  state "(any state)" as ${nodeName(root)}`);

@@ -1,8 +1,11 @@
-import type { Subscription } from 'rxjs';
+import type { Unsubscribable } from 'rxjs';
 import type { Clock } from '../env/clock.js';
-import type { PiecePicker, BlockRequest } from '../policy/piece-picker.js';
+import { hasBit } from '../util/bits.js';
+import { type BlockRequest, PiecePicker, type PieceState } from '../policy/piece-picker.js';
+import { pieceSize } from '../protocol/metainfo/piece-size.js';
+import { BLOCK_SIZE } from '../protocol/wire/block-size.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
-import { type PeerHandle, peerUnchokedUs, weAreInterested } from './peer-handle.js';
+import type { PeerHandle } from './peer-handle.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /**
@@ -10,10 +13,16 @@ import type { TokenBucket } from './token-bucket.js';
  * per-peer pipeline, blocks written to storage with backpressure, completed pieces handed on for
  * verification. The Downloader machine drives it with control events; blocks go straight from the
  * wire's message stream to storage without a machine transition each.
+ *
+ * The engine owns the piece picker: it is the only writer of which pieces we have, and the rest of
+ * the torrent reads them through it (have, haveBitfield, progress, bytesLeft).
  */
 
 export interface DownloadEngineOptions {
-  picker: PiecePicker;
+  pieceCount: number;
+  totalLength: number;
+  /** File selection: a bitfield of the pieces to fetch (wire layout). Default: all. */
+  wanted?: Uint8Array;
   clock: Clock;
   rng: () => number;
   pieceLength: number;
@@ -42,7 +51,7 @@ export interface DownloadEngineOptions {
 
 interface DownloadPeer {
   handle: PeerHandle;
-  subscriptions: Subscription[];
+  subscriptions: Unsubscribable[];
   /** Outstanding requests by "index:begin", with when they were sent. */
   outstanding: Map<string, { request: BlockRequest; sentAt: number }>;
   /** Requests given up on ("index:begin:length"), oldest first, bounded: their answers may still be on the way. */
@@ -81,11 +90,13 @@ export class DownloadEngine {
   /** Complete pieces handed over for verification, with their size and blocks, until the verdict. */
   private readonly handedOver = new Map<number, { size: number; evidence: PieceEvidence }>();
   private readonly assemble: boolean;
-  private readonly blockSize = 16384;
   private pendingWriteBytes = 0;
   private readingPaused = false;
-  /** Starts paused: nothing is requested before the initial check says what we have. */
-  private paused = true;
+  /** Nothing is requested before the initial check says what we have (start), nor while paused. */
+  private started = false;
+  private paused = false;
+  private readonly picker: PiecePicker;
+  private readonly geometry: { pieceCount: number; pieceLength: number; length: number };
   private readonly pipelineDepth: number;
   private readonly requestTimeoutMs: number;
   private readonly writeHighWaterBytes: number;
@@ -94,6 +105,10 @@ export class DownloadEngine {
   readonly stats = { blocks: 0, bytes: 0, wastedBytes: 0, timeouts: 0 };
 
   constructor(private readonly options: DownloadEngineOptions) {
+    this.geometry = { pieceCount: options.pieceCount, pieceLength: options.pieceLength, length: options.totalLength };
+    this.picker = new PiecePicker({ pieceCount: options.pieceCount, pieceLength: options.pieceLength, totalLength: options.totalLength });
+    const wanted = options.wanted;
+    if (wanted) for (let i = 0; i < options.pieceCount; i++) if (!hasBit(wanted, i)) this.picker.setWanted(i, false);
     this.pipelineDepth = options.pipelineDepth ?? 128;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
@@ -105,6 +120,61 @@ export class DownloadEngine {
     return this.peers.size;
   }
 
+  // ---- what we have (read by the rest of the torrent) ----
+
+  have(index: number): boolean {
+    return this.picker.have(index);
+  }
+
+  haveBitfield(): Uint8Array {
+    return this.picker.haveBitfield();
+  }
+
+  pieceState(index: number): PieceState {
+    return this.picker.state(index);
+  }
+
+  isWanted(index: number): boolean {
+    return this.picker.isWanted(index);
+  }
+
+  /** Wanted pieces verified, of all wanted pieces (with a file selection, only those count). */
+  progress(): { have: number; total: number } {
+    let total = 0;
+    for (let i = 0; i < this.picker.pieceCount; i++) if (this.picker.isWanted(i)) total++;
+    return { have: total - this.picker.missingCount, total };
+  }
+
+  /** Every wanted piece is verified. */
+  isComplete(): boolean {
+    return this.picker.isComplete();
+  }
+
+  /** Every piece is verified, wanted or not: a full seed. */
+  hasAll(): boolean {
+    return this.picker.hasAll();
+  }
+
+  /** Bytes of the pieces we lack, wanted or not (the tracker's `left`). */
+  bytesLeft(): number {
+    let left = 0;
+    for (let i = 0; i < this.picker.pieceCount; i++) if (!this.picker.have(i)) left += pieceSize(this.geometry, i);
+    return left;
+  }
+
+  /**
+   * The initial check found these pieces: record them, tell the peers already connected (they were
+   * greeted before we knew), and start requesting unless paused.
+   */
+  start(found: Uint8Array): void {
+    for (let i = 0; i < this.picker.pieceCount; i++) if (hasBit(found, i)) this.picker.setHave(i);
+    this.started = true;
+    for (const peer of this.peers.values()) {
+      for (let i = 0; i < this.picker.pieceCount; i++) if (this.picker.have(i)) peer.handle.wire.send({ type: 'have', index: i });
+      this.updateInterest(peer);
+    }
+  }
+
   addPeer(handle: PeerHandle): void {
     const peer: DownloadPeer = {
       handle,
@@ -113,19 +183,15 @@ export class DownloadEngine {
       released: new Set(),
       hasWanted: false,
       contributed: new Set(),
-      sender: { peer: handle.actor.getSnapshot().context.remote?.peerId.toString('hex') ?? handle.key, address: handle.address },
+      sender: { peer: handle.peerId, address: handle.address },
       blocksReceived: 0,
       lastBlockAt: this.options.clock.now(),
     };
     this.peers.set(handle.key, peer);
     peer.subscriptions.push(handle.wire.messages$.subscribe((message) => this.onMessage(peer, message as PeerMessage)));
-    const onAnnouncement = handle.actor.on('have-announcement', ({ message }) => this.onMessage(peer, message));
-    const onUnchoked = handle.actor.on('unchoked', () => this.fill(peer));
-    const onChoked = handle.actor.on('choked', () => this.releaseAll(peer, false));
     peer.subscriptions.push(
-      { unsubscribe: () => onAnnouncement.unsubscribe() } as Subscription,
-      { unsubscribe: () => onUnchoked.unsubscribe() } as Subscription,
-      { unsubscribe: () => onChoked.unsubscribe() } as Subscription,
+      handle.control.onAnnouncement((message) => this.onMessage(peer, message)),
+      handle.control.onChoke((choked) => (choked ? this.releaseAll(peer, false) : this.fill(peer))),
     );
   }
 
@@ -134,13 +200,13 @@ export class DownloadEngine {
     if (!peer) return;
     for (const s of peer.subscriptions) s.unsubscribe();
     this.peers.delete(key);
-    this.options.picker.peerGone(key);
+    this.picker.peerGone(key);
     this.refillAll();
   }
 
   /** Peers that sent blocks for a piece (to blame when it fails its hash). */
-  contributorsOf(index: number): string[] {
-    return [...this.peers.values()].filter((p) => p.handle && p.contributed.has(index)).map((p) => p.handle.key);
+  contributorsOf(index: number): PeerHandle[] {
+    return [...this.peers.values()].filter((p) => p.contributed.has(index)).map((p) => p.handle);
   }
 
   /**
@@ -153,7 +219,7 @@ export class DownloadEngine {
 
   pieceVerified(index: number): void {
     this.release(index);
-    this.options.picker.pieceVerified(index);
+    this.picker.pieceVerified(index);
     for (const peer of this.peers.values()) {
       peer.contributed.delete(index);
       peer.handle.wire.send({ type: 'have', index });
@@ -164,11 +230,12 @@ export class DownloadEngine {
 
   pieceFailed(index: number): void {
     this.release(index);
-    this.options.picker.pieceFailed(index);
+    this.picker.pieceFailed(index);
     for (const peer of this.peers.values()) peer.contributed.delete(index);
     this.refillAll();
   }
 
+  /** Paused: every outstanding request is cancelled and nothing new is asked; blocks already under way are still taken. */
   pause(): void {
     this.paused = true;
     for (const peer of this.peers.values()) this.releaseAll(peer, true);
@@ -177,6 +244,11 @@ export class DownloadEngine {
   resume(): void {
     this.paused = false;
     for (const peer of this.peers.values()) this.updateInterest(peer);
+  }
+
+  /** The request pipeline and timeout in use (recorded in traces). */
+  get limits(): { pipelineDepth: number; requestTimeoutMs: number } {
+    return { pipelineDepth: this.pipelineDepth, requestTimeoutMs: this.requestTimeoutMs };
   }
 
   /** Requests older than the timeout go back to the picker; called every few seconds. */
@@ -188,7 +260,7 @@ export class DownloadEngine {
         if (now - sentAt < this.requestTimeoutMs) continue;
         peer.outstanding.delete(key);
         this.remember(peer, request);
-        this.options.picker.requestFailed(peer.handle.key, request);
+        this.picker.requestFailed(peer.handle.key, request);
         this.stats.timeouts++;
         expired = true;
       }
@@ -203,7 +275,7 @@ export class DownloadEngine {
   }
 
   private onMessage(peer: DownloadPeer, message: PeerMessage): void {
-    const picker = this.options.picker;
+    const picker = this.picker;
     switch (message.type) {
       case 'piece':
         return this.onBlock(peer, message.index, message.begin, message.block);
@@ -243,7 +315,7 @@ export class DownloadEngine {
       return this.violation(peer, `sent a block never requested: piece ${index} at ${begin}, ${block.length} bytes`);
     }
     peer.outstanding.delete(key);
-    const result = this.options.picker.blockReceived(peer.handle.key, entry.request);
+    const result = this.picker.blockReceived(peer.handle.key, entry.request);
     if (!result.accepted) {
       this.stats.wastedBytes += block.length;
       return this.fill(peer);
@@ -263,8 +335,8 @@ export class DownloadEngine {
   private collect(peer: DownloadPeer, index: number, begin: number, block: Buffer, pieceComplete: boolean): void {
     let evidence = this.assembly.get(index);
     if (!evidence) this.assembly.set(index, (evidence = { blocks: [], senders: [] }));
-    evidence.blocks[begin / this.blockSize] = block;
-    evidence.senders[begin / this.blockSize] = peer.sender;
+    evidence.blocks[begin / BLOCK_SIZE] = block;
+    evidence.senders[begin / BLOCK_SIZE] = peer.sender;
     if (!pieceComplete) return;
     this.assembly.delete(index);
     const blocks = evidence.blocks;
@@ -320,27 +392,27 @@ export class DownloadEngine {
 
   /** Interested exactly while the peer has a piece we want; tells the Peer actor, which sends it. */
   private updateInterest(peer: DownloadPeer): void {
-    if (this.paused) return;
-    peer.hasWanted = this.options.picker.isInteresting(peer.handle.key);
-    const interested = weAreInterested(peer.handle);
-    if (peer.hasWanted && !interested) peer.handle.actor.send({ type: 'INTEREST' });
-    if (!peer.hasWanted && interested) peer.handle.actor.send({ type: 'UNINTEREST' });
+    if (!this.started || this.paused) return;
+    peer.hasWanted = this.picker.isInteresting(peer.handle.key);
+    const interested = peer.handle.control.amInterested;
+    if (peer.hasWanted && !interested) peer.handle.control.command('INTEREST');
+    if (!peer.hasWanted && interested) peer.handle.control.command('UNINTEREST');
     if (peer.hasWanted) this.fill(peer);
   }
 
   /** Tops the peer's pipeline up to its depth, if it lets us download. */
   private fill(peer: DownloadPeer): void {
-    if (this.paused || !peer.hasWanted || peer.handle.wire.closed || !peerUnchokedUs(peer.handle)) return;
+    if (!this.started || this.paused || !peer.hasWanted || peer.handle.wire.closed || peer.handle.control.peerChoking) return;
     let room = this.pipelineDepth - peer.outstanding.size;
     if (room < this.pipelineDepth / 4 && peer.outstanding.size > 0) return;
     const limiter = this.options.limiter;
     if (limiter) {
-      // Blocks are at most blockSize: request only what the budget pays for, and come back for the rest.
-      const affordable = Math.floor(limiter.available() / this.blockSize);
-      if (affordable <= 0) return limiter.whenAvailable(this.blockSize, () => this.refillAll());
+      // Blocks are at most BLOCK_SIZE: request only what the budget pays for, and come back for the rest.
+      const affordable = Math.floor(limiter.available() / BLOCK_SIZE);
+      if (affordable <= 0) return limiter.whenAvailable(BLOCK_SIZE, () => this.refillAll());
       room = Math.min(room, affordable);
     }
-    const requests = this.options.picker.pickRequests(peer.handle.key, room, { rng: this.options.rng });
+    const requests = this.picker.pickRequests(peer.handle.key, room, { rng: this.options.rng });
     limiter?.take(requests.reduce((sum, r) => sum + r.length, 0));
     const now = this.options.clock.now();
     for (const request of requests) peer.outstanding.set(requestKey(request.index, request.begin), { request, sentAt: now });
@@ -349,10 +421,10 @@ export class DownloadEngine {
   }
 
   private updateInterestQuietly(peer: DownloadPeer): void {
-    const hasWanted = this.options.picker.isInteresting(peer.handle.key);
+    const hasWanted = this.picker.isInteresting(peer.handle.key);
     if (hasWanted === peer.hasWanted) return;
     peer.hasWanted = hasWanted;
-    if (!hasWanted && weAreInterested(peer.handle)) peer.handle.actor.send({ type: 'UNINTEREST' });
+    if (!hasWanted && peer.handle.control.amInterested) peer.handle.control.command('UNINTEREST');
   }
 
   /** Choked (or paused): BEP 3 says outstanding requests are dropped; fast peers reject them instead. */
@@ -360,7 +432,7 @@ export class DownloadEngine {
     if (peer.handle.fast && !cancel) return;
     for (const { request } of peer.outstanding.values()) {
       this.remember(peer, request);
-      this.options.picker.requestFailed(peer.handle.key, request);
+      this.picker.requestFailed(peer.handle.key, request);
       if (cancel) peer.handle.wire.send({ type: 'cancel', ...request });
     }
     peer.outstanding.clear();

@@ -12,6 +12,7 @@ import {
   encodePieceHeader,
 } from '../protocol/wire/index.js';
 import { RateMeter } from './rate-meter.js';
+import { socketAddress } from '../util/socket-address.js';
 
 export interface PeerWireOptions {
   clock: Clock;
@@ -55,7 +56,7 @@ export class PeerWire {
     private readonly socket: PeerSocket,
     private readonly options: PeerWireOptions,
   ) {
-    this.address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.address = socketAddress(socket);
     this.decoder = new FrameDecoder({ expectHandshake: options.expectHandshake ?? true, maxMessageLength: options.maxMessageLength });
     this.lastReceivedAt = this.lastSentAt = options.clock.now();
     socket.on('data', (chunk: Buffer) => this.receive(chunk));

@@ -1,3 +1,5 @@
+import { type PieceLayout, pieceSize } from '../protocol/metainfo/index.js';
+
 /**
  * Serving blocks one 16 KiB read at a time costs a disk round trip per block. Peers ask for a
  * piece's blocks one after the other, so we read the whole piece once and answer its other blocks
@@ -7,12 +9,15 @@
 export class PieceCache {
   private readonly pieces = new Map<number, Promise<Buffer>>();
   private bytes = 0;
+  private readonly layout: PieceLayout;
 
   constructor(
     private readonly geometry: { pieceLength: number; pieceCount: number; totalLength: number },
     private readonly readRange: (offset: number, length: number) => Promise<Buffer>,
     private readonly maxBytes = 16 * 1024 * 1024,
-  ) {}
+  ) {
+    this.layout = { pieceCount: geometry.pieceCount, pieceLength: geometry.pieceLength, length: geometry.totalLength };
+  }
 
   /** Bytes [offset, offset+length) of the torrent, where the range lies inside one piece. */
   async read(offset: number, length: number): Promise<Buffer> {
@@ -36,8 +41,7 @@ export class PieceCache {
   }
 
   private pieceSize(index: number): number {
-    const { pieceLength, pieceCount, totalLength } = this.geometry;
-    return index === pieceCount - 1 ? totalLength - pieceLength * (pieceCount - 1) : pieceLength;
+    return pieceSize(this.layout, index);
   }
 
   private drop(index: number): void {

@@ -1,4 +1,5 @@
 import type { Clock } from '../env/clock.js';
+import { BLOCK_SIZE } from '../protocol/wire/index.js';
 
 /**
  * A rate limit (`--upload-limit`, `--download-limit`) as a token bucket on the injected clock:
@@ -20,8 +21,8 @@ export class TokenBucket {
     burst?: number,
   ) {
     if (!(rate > 0)) throw new RangeError(`rate must be positive, got ${rate}`);
-    // A tenth of a second of traffic, at least one 16 KiB block: smooth, and no stall on small rates.
-    this.burst = burst ?? Math.max(16 * 1024, Math.round(rate / 10));
+    // A tenth of a second of traffic, at least one block: smooth, and no stall on small rates.
+    this.burst = burst ?? Math.max(BLOCK_SIZE, Math.round(rate / 10));
     this.tokens = this.burst;
     this.last = clock.now();
   }

@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs';
+import { pieceSize } from '../protocol/metainfo/piece-size.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
-import { type PeerHandle, weAreChoking } from './peer-handle.js';
+import type { PeerHandle } from './peer-handle.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /**
@@ -73,9 +74,14 @@ export class UploadEngine {
   /** Tells the Peer actor to choke or unchoke; choking drops (fast: rejects) what was queued. */
   setChoking(key: string, choke: boolean): void {
     const peer = this.peers.get(key);
-    if (!peer || weAreChoking(peer.handle) === choke) return;
-    peer.handle.actor.send({ type: choke ? 'CHOKE' : 'UNCHOKE' });
+    if (!peer || peer.handle.control.amChoking === choke) return;
+    peer.handle.control.command(choke ? 'CHOKE' : 'UNCHOKE');
     if (choke) this.dropQueue(peer);
+  }
+
+  /** The peers being served, in the order they joined. */
+  handles(): PeerHandle[] {
+    return [...this.peers.values()].map((p) => p.handle);
   }
 
   queuedRequests(key: string): number {
@@ -93,7 +99,7 @@ export class UploadEngine {
   private onRequest(peer: UploadPeer, request: Request): void {
     const problem = this.invalid(request);
     if (problem) return this.options.onViolation(peer.handle.key, problem);
-    if (weAreChoking(peer.handle)) {
+    if (peer.handle.control.amChoking) {
       // Requests while choked are a race after our choke, not an attack: ignore or reject.
       this.stats.ignoredWhileChoked++;
       return this.reject(peer, request);
@@ -109,7 +115,7 @@ export class UploadEngine {
   private invalid({ index, begin, length }: Request): string | undefined {
     const { pieceCount, pieceLength, totalLength } = this.options;
     if (index >= pieceCount) return `request for piece ${index} of ${pieceCount}`;
-    const size = index === pieceCount - 1 ? totalLength - pieceLength * (pieceCount - 1) : pieceLength;
+    const size = pieceSize({ pieceCount, pieceLength, length: totalLength }, index);
     if (length === 0 || length > MAX_BLOCK_LENGTH || begin + length > size) return `request outside piece ${index}: ${begin}+${length}`;
     if (!this.options.have(index)) return `request for piece ${index}, which we do not have`;
     return undefined;
@@ -145,7 +151,7 @@ export class UploadEngine {
           if (!this.peers.has(peer.handle.key)) return;
           // Choked while the disk was busy: the block is no longer owed, but a fast peer is told so
           // (BEP 6: a choke does not cancel its requests; it would wait for them until it timed out).
-          if (weAreChoking(peer.handle)) return this.reject(peer, request);
+          if (peer.handle.control.amChoking) return this.reject(peer, request);
           wire.sendBlock(request.index, request.begin, block);
           this.stats.blocks++;
           this.stats.bytes += block.length;

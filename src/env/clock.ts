@@ -13,19 +13,3 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
-
-/** A repeating timer on an injected clock; returns a function that stops it. */
-export function every(clock: Clock, ms: number, fn: () => void): () => void {
-  let handle: unknown;
-  let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    fn();
-    if (!stopped) handle = clock.setTimeout(tick, ms);
-  };
-  handle = clock.setTimeout(tick, ms);
-  return () => {
-    stopped = true;
-    clock.clearTimeout(handle);
-  };
-}

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import http from 'node:http';
 import { isIP } from 'node:net';
-import type { TrackerHttpReply, TrackerHttpRequest } from '../tracker/http-routes.js';
-import type { TrackerDatagram } from '../tracker/udp-routes.js';
+import type { TrackerDatagram, TrackerHttpReply, TrackerHttpRequest } from '../protocol/tracker/index.js';
+import { messageOf } from '../util/message-of.js';
 
 /*
  * The network edge of the tracker server: an HTTP server and a UDP socket on the same port number.
@@ -43,7 +43,7 @@ export class TrackerListenError extends Error {
     readonly code: string | undefined,
     override readonly cause: unknown,
   ) {
-    super(`${protocol}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`${protocol}: ${messageOf(cause)}`);
   }
 }
 

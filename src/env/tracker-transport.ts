@@ -3,6 +3,8 @@ import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { messageOf } from '../util/message-of.js';
+import { formatAddress } from '../util/socket-address.js';
 
 /*
  * The network edge of the tracker client: the only place that opens sockets to trackers. The
@@ -217,7 +219,7 @@ async function udpRequest(
   localAddress: string | undefined,
   localFamily: AddressFamily | undefined,
 ): Promise<UdpReply> {
-  const label = `tracker udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const label = `tracker udp://${formatAddress(host, port)}`;
   const { signal, dispose } = deadline(opts.timeoutMs, opts.signal, label);
   try {
     const target = await resolveHost(host, localFamily, signal, label);
@@ -343,8 +345,7 @@ function mapNetworkError(error: unknown, label: string): TrackerTransportError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const known = code === undefined ? undefined : ERRNO_MESSAGES[code];
   if (known) return new TrackerTransportError(known[0], `${label}: ${known[1]}`);
-  const message = error instanceof Error ? error.message : String(error);
-  return new TrackerTransportError('network', `${label}: ${message.split('\n')[0]}`);
+  return new TrackerTransportError('network', `${label}: ${messageOf(error).split('\n')[0]}`);
 }
 
 function familyOf(address: string): AddressFamily | undefined {

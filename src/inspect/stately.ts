@@ -1,8 +1,8 @@
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import type { ActorRefLike, AnyEventObject, InspectionEvent } from 'xstate';
-import { CliError } from '../cli/errors.js';
-import type { SessionObserver } from '../cli/observers.js';
+import { ObserverError, type SessionObserver } from '../session-observer.js';
 import { LoopbackServer } from '../ui/loopback-server.js';
+import { messageOf } from '../util/message-of.js';
 import { toJsonSafe } from './json-safe.js';
 import { statelyBridgePage } from './stately-bridge-page.js';
 
@@ -34,7 +34,7 @@ export async function startStatelyInspector(options: { port?: number; log?: (lin
     pages: { '/': { contentType: 'text/html; charset=utf-8', body: statelyBridgePage(SOCKET_PATH) } },
     onConnection: (ws) => replay.forEach((message) => ws.send(message)),
   }).catch((err: unknown) => {
-    throw new CliError(`cannot start the inspector relay: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ObserverError(`cannot start the inspector relay: ${messageOf(err)}`);
   });
   const relay: Parameters<typeof createInspector>[0] = {
     send(event: StatelyInspectionEvent) {

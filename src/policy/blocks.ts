@@ -1,9 +1,10 @@
+import { pieceSize } from '../protocol/metainfo/index.js';
+import { BLOCK_SIZE } from '../protocol/wire/index.js';
+
 /**
  * Block math for one torrent: pieces of `pieceLength` bytes (the last one may be short), each cut into
  * blocks of `blockSize` bytes (the last block of a piece may be short). Pure arithmetic, no state.
  */
-
-export const DEFAULT_BLOCK_SIZE = 16384;
 
 export interface TorrentGeometry {
   pieceCount: number;
@@ -32,7 +33,7 @@ export class BlockLayout {
   readonly blocksPerPiece: number;
   readonly lastPieceLength: number;
 
-  constructor({ pieceCount, pieceLength, totalLength, blockSize = DEFAULT_BLOCK_SIZE }: TorrentGeometry) {
+  constructor({ pieceCount, pieceLength, totalLength, blockSize = BLOCK_SIZE }: TorrentGeometry) {
     if (!isWhole(pieceLength, 1)) throw new RangeError(`pieceLength must be a positive integer, got ${pieceLength}`);
     if (!isWhole(blockSize, 1)) throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
     if (!isWhole(totalLength, 0)) throw new RangeError(`totalLength must be a non-negative integer, got ${totalLength}`);
@@ -44,7 +45,7 @@ export class BlockLayout {
     this.totalLength = totalLength;
     this.blockSize = blockSize;
     this.blocksPerPiece = Math.ceil(pieceLength / blockSize);
-    this.lastPieceLength = pieceCount === 0 ? 0 : totalLength - (pieceCount - 1) * pieceLength;
+    this.lastPieceLength = pieceCount === 0 ? 0 : pieceSize({ pieceCount, pieceLength, length: totalLength }, pieceCount - 1);
   }
 
   /** Length of piece `piece` in bytes. */

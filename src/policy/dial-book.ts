@@ -1,4 +1,4 @@
-import { normalizeHost } from '../protocol/tracker/index.js';
+import { parsePeerAddress, peerKey } from '../protocol/peer-address.js';
 
 /**
  * The Client actor's memory of peers it may dial: candidates from every source, deduplicated by
@@ -58,39 +58,6 @@ export function emptyDialBook(): DialBook {
 export function backoffDelay(n: number, options: Pick<DialBookOptions, 'backoffBaseMs' | 'backoffMaxMs'>): number {
   const exponent = Math.min(Math.max(n, 1) - 1, 30);
   return Math.min(options.backoffBaseMs * 2 ** exponent, options.backoffMaxMs);
-}
-
-// Addresses that can never be a remote peer.
-const UNROUTABLE = new Set(['0.0.0.0', '::', '255.255.255.255', '::ffff:0.0.0.0']);
-
-/** The canonical key of a peer address, or undefined for an invalid host or port. */
-export function peerKey(host: string, port: number): string | undefined {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  if (typeof host !== 'string') return undefined;
-  const normal = normalizeHost(host);
-  if (!normal || UNROUTABLE.has(normal.host)) return undefined;
-  // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; trackers write a.b.c.d.
-  if (normal.kind === 'ipv6' && normal.host.startsWith('::ffff:') && normal.host.includes('.')) {
-    return `${normal.host.slice('::ffff:'.length)}:${port}`;
-  }
-  return normal.kind === 'ipv6' ? `[${normal.host}]:${port}` : `${normal.host}:${port}`;
-}
-
-/**
- * Parses `host:port`, `[v6]:port`, or the unbracketed `v6:port` that `socket.remoteAddress` +
- * port gives (the port is always after the last colon). Undefined if invalid.
- */
-export function parsePeerAddress(address: string): { host: string; port: number; key: string } | undefined {
-  const colon = address.lastIndexOf(':');
-  if (colon <= 0) return undefined;
-  const portText = address.slice(colon + 1);
-  if (!/^[0-9]{1,5}$/.test(portText)) return undefined;
-  const port = Number(portText);
-  let host = address.slice(0, colon);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  const key = peerKey(host, port);
-  if (!key) return undefined;
-  return { host: key.startsWith('[') ? key.slice(1, key.lastIndexOf(']')) : key.slice(0, key.lastIndexOf(':')), port, key };
 }
 
 export interface AddResult {

@@ -28,7 +28,7 @@
  * peer with few pickable pieces it scans the peer's bitfield instead, whichever is cheaper.
  */
 import { AvailabilityOrder } from './availability-order.js';
-import { byteLength, hasBit, maskedCopy, popcount, setBit } from './bits.js';
+import { byteLength, forEachSetBit, hasBit, maskedCopy, popcount, setBit } from '../util/bits.js';
 import { BlockLayout, type BlockRequest, type TorrentGeometry } from './blocks.js';
 import { MISSING, PartialPiece, RECEIVED, REQUESTED } from './partial-piece.js';
 
@@ -247,13 +247,7 @@ export class PiecePicker {
       return;
     }
     peer.bits = copy;
-    for (let byte = 0; byte < copy.length; byte++) {
-      const value = copy[byte]!;
-      if (value === 0) continue;
-      for (let bit = 0; bit < 8; bit++) {
-        if (value & (0x80 >>> bit)) this.countPiece(peer, byte * 8 + bit);
-      }
-    }
+    forEachSetBit(copy, (index) => this.countPiece(peer, index));
   }
 
   peerHaveAll(peerId: string): void {
@@ -517,12 +511,7 @@ export class PiecePicker {
     if (peer.seed) {
       this.seedCount--;
     } else {
-      const bits = peer.bits!;
-      for (let byte = 0; byte < bits.length; byte++) {
-        const value = bits[byte]!;
-        if (value === 0) continue;
-        for (let bit = 0; bit < 8; bit++) if (value & (0x80 >>> bit)) this.order.decrement(byte * 8 + bit);
-      }
+      forEachSetBit(peer.bits!, (index) => this.order.decrement(index));
     }
     peer.seed = false;
     peer.bits = new Uint8Array(byteLength(this.pieceCount));

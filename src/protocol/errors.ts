@@ -12,7 +12,3 @@ export class ProtocolError extends Error {
     this.name = new.target.name;
   }
 }
-
-export function isProtocolError(err: unknown): err is ProtocolError {
-  return err instanceof ProtocolError;
-}

@@ -18,8 +18,9 @@
 import { MagnetError, quote } from './magnet/error.js';
 import { parseBtih } from './magnet/info-hash.js';
 import { percentDecode, percentEncode } from './magnet/percent.js';
-import { formatPeerAddress, parsePeerAddress, type PeerAddress } from './magnet/peer-address.js';
+import { parsePeerAddress, type PeerAddress } from './magnet/peer-address.js';
 import { formatSelectOnly, parseSelectOnly } from './magnet/select-only.js';
+import { formatAddress } from '../util/socket-address.js';
 
 export { MagnetError, type MagnetErrorCode } from './magnet/error.js';
 export { encodeBase32 } from './magnet/info-hash.js';
@@ -120,7 +121,7 @@ export function parseMagnet(uri: string): Magnet {
         break;
       case 'x.pe': {
         const peer = parsePeerAddress(percentDecode(raw, 'x.pe'));
-        const id = formatPeerAddress(peer);
+        const id = formatAddress(peer.host, peer.port);
         if (!peers.has(id)) peers.set(id, peer);
         break;
       }
@@ -164,7 +165,7 @@ export function formatMagnet(m: MagnetFields): string {
   for (const tracker of m.trackers ?? []) parts.push(`tr=${percentEncode(tracker)}`);
   for (const seed of m.webSeeds ?? []) parts.push(`ws=${percentEncode(seed)}`);
   for (const peer of m.peers ?? []) {
-    const text = formatPeerAddress(peer);
+    const text = formatAddress(peer.host, peer.port);
     const reread = parsePeerAddress(text);
     if (reread.host !== peer.host || reread.port !== peer.port) {
       throw new MagnetError('invalid-peer', `invalid magnet peer ${quote(text)}`);

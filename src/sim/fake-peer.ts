@@ -7,6 +7,7 @@ import {
   encodeHandshake,
   encodeMessage,
 } from '../protocol/wire/index.js';
+import { allBits } from '../util/bits.js';
 import type { SimHost } from './sim-network.js';
 
 /**
@@ -88,8 +89,7 @@ export interface ServingPeerOptions {
  */
 export async function startServingPeer(options: ServingPeerOptions): Promise<{ peers: FakePeer[]; served: number; corrupted: number; close(): Promise<void> }> {
   const state = { peers: [] as FakePeer[], served: 0, corrupted: 0, close: async (): Promise<void> => undefined };
-  const bitfield = Buffer.alloc(Math.ceil(options.pieceCount / 8));
-  for (let i = 0; i < options.pieceCount; i++) bitfield[i >> 3]! |= 0x80 >> (i & 7);
+  const bitfield = Buffer.from(allBits(options.pieceCount));
   const listener = await options.host.listen({ port: options.port }, (socket) => {
     const peer = new FakePeer(socket);
     state.peers.push(peer);

@@ -1,7 +1,6 @@
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { StorageError, type FileStat, type TorrentStorage } from '../storage/storage.js';
-
-const BLOCK = 16 * 1024;
+import { BLOCK_SIZE } from '../protocol/wire/index.js';
 
 /**
  * A simulated peer's disk for a single-file torrent whose true content (`payload`) the simulation
@@ -27,7 +26,7 @@ export class PayloadStorage implements TorrentStorage {
   ) {
     if (meta.files.length !== 1 || meta.length !== payload.length) throw new RangeError('PayloadStorage holds one file exactly as long as its payload');
     if ((options.latencyMs ?? 0) > 0 && !options.delay) throw new RangeError('PayloadStorage: latencyMs needs a delay function');
-    this.matching = new Uint8Array(Math.ceil(payload.length / BLOCK)).fill(options.complete ? 1 : 0);
+    this.matching = new Uint8Array(Math.ceil(payload.length / BLOCK_SIZE)).fill(options.complete ? 1 : 0);
     if (options.complete) this.size = payload.length;
   }
 
@@ -36,8 +35,8 @@ export class PayloadStorage implements TorrentStorage {
     if (this.size !== this.payload.length) return Math.min(this.size ?? 0, this.payload.length);
     for (let i = 0; i < this.matching.length; i++) {
       if (this.matching[i] === 1) continue;
-      const at = i * BLOCK;
-      const expected = this.payload.subarray(at, Math.min(this.payload.length, at + BLOCK));
+      const at = i * BLOCK_SIZE;
+      const expected = this.payload.subarray(at, Math.min(this.payload.length, at + BLOCK_SIZE));
       const have = this.differing.get(i) ?? Buffer.alloc(expected.length);
       for (let j = 0; j < expected.length; j++) if (have[j] !== expected[j]) return at + j;
     }
@@ -54,17 +53,17 @@ export class PayloadStorage implements TorrentStorage {
     if (this.size === undefined || offset + length > this.size) {
       throw new StorageError('missing-data', `cannot read ${this.meta.files[0]!.path.join('/')}: ${this.size === undefined ? 'the file is missing' : `it ends before byte ${offset + length}`}`);
     }
-    const first = Math.floor(offset / BLOCK);
-    const last = Math.floor((offset + length - 1) / BLOCK);
+    const first = Math.floor(offset / BLOCK_SIZE);
+    const last = Math.floor((offset + length - 1) / BLOCK_SIZE);
     let allMatch = true;
     for (let i = first; i <= last && allMatch; i++) allMatch = this.matching[i] === 1;
     const view = this.payload.subarray(offset, offset + length);
     if (allMatch && into === undefined) return view;
     const out = into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.alloc(length);
     for (let i = first; i <= last; i++) {
-      const from = Math.max(offset, i * BLOCK);
-      const to = Math.min(offset + length, (i + 1) * BLOCK);
-      const source = this.matching[i] === 1 ? this.payload.subarray(from, to) : this.differing.get(i)?.subarray(from - i * BLOCK, to - i * BLOCK);
+      const from = Math.max(offset, i * BLOCK_SIZE);
+      const to = Math.min(offset + length, (i + 1) * BLOCK_SIZE);
+      const source = this.matching[i] === 1 ? this.payload.subarray(from, to) : this.differing.get(i)?.subarray(from - i * BLOCK_SIZE, to - i * BLOCK_SIZE);
       if (source) source.copy(out, from - offset);
       else out.fill(0, from - offset, to - offset);
     }
@@ -75,9 +74,9 @@ export class PayloadStorage implements TorrentStorage {
     await this.enter();
     this.checkRange(offset, data.length);
     for (let at = offset; at < offset + data.length; ) {
-      const i = Math.floor(at / BLOCK);
-      const blockStart = i * BLOCK;
-      const blockEnd = Math.min(this.payload.length, blockStart + BLOCK);
+      const i = Math.floor(at / BLOCK_SIZE);
+      const blockStart = i * BLOCK_SIZE;
+      const blockEnd = Math.min(this.payload.length, blockStart + BLOCK_SIZE);
       const to = Math.min(offset + data.length, blockEnd);
       const part = data.subarray(at - offset, to - offset);
       const wholeBlock = at === blockStart && to === blockEnd;

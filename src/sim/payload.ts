@@ -2,7 +2,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import type { Rng } from '../env/rng.js';
 import { seededRng } from '../env/rng.js';
 import { PieceHasher, encodeTorrent, parseTorrent, type Metainfo } from '../protocol/metainfo/index.js';
-import type { MemoryDisk } from '../storage/memory-storage.js';
+import { MEMORY_DISK_BLOCK, type MemoryDisk } from '../storage/memory-storage.js';
 
 /**
  * A simulation's torrent: a payload made from a seed (the same seed, the same bytes and infohash),
@@ -69,10 +69,9 @@ export function randomBytesFrom(rng: Rng, length: number): Buffer {
 export function firstDifference(disk: MemoryDisk | undefined, payload: Buffer): number {
   if (!disk) return 0;
   if (disk.sizes[0] !== payload.length) return Math.min(disk.sizes[0] ?? 0, payload.length);
-  const BLOCK = 16 * 1024;
-  for (let at = 0; at < payload.length; at += BLOCK) {
-    const expected = payload.subarray(at, Math.min(payload.length, at + BLOCK));
-    const block = disk.blocks.get(at / BLOCK);
+  for (let at = 0; at < payload.length; at += MEMORY_DISK_BLOCK) {
+    const expected = payload.subarray(at, Math.min(payload.length, at + MEMORY_DISK_BLOCK));
+    const block = disk.blocks.get(at / MEMORY_DISK_BLOCK);
     if (!block) {
       // An unwritten block reads as zeros.
       const nonZero = expected.findIndex((b) => b !== 0);

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import { seededRng } from '../env/rng.js';
-import { generatePeerId } from '../protocol/wire/index.js';
+import { BLOCK_SIZE, generatePeerId } from '../protocol/wire/index.js';
 import { Session, type SessionOptions, type TorrentHandle, type TorrentSessionEvent } from '../session.js';
-import { MemoryDisk, MemoryStorage } from '../storage/memory-storage.js';
+import { MEMORY_DISK_BLOCK, MemoryDisk, MemoryStorage } from '../storage/memory-storage.js';
 import type { StorageFactory } from '../storage/storage.js';
 import { startServingPeer } from './fake-peer.js';
 import { PayloadStorage } from './payload-storage.js';
@@ -14,6 +14,8 @@ import { SimClock } from './sim-clock.js';
 import { type SimHost, SimNetwork } from './sim-network.js';
 import { SimTrackers } from './sim-tracker.js';
 import { type RunningTracker, startTracker } from '../tracker-server.js';
+import { allBits } from '../util/bits.js';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * Runs a scenario: one SimClock, one SimNetwork, one real Session per simulated peer (the production
@@ -198,13 +200,13 @@ export class Swarm {
         pieceCount: this.payload.meta.pieceCount,
         pieceLength: this.payload.meta.pieceLength,
         payload: this.payload.bytes,
-        corrupt: (index, begin) => corrupt.corruptBlock(index, begin / (16 * 1024)),
+        corrupt: (index, begin) => corrupt.corruptBlock(index, begin / BLOCK_SIZE),
       });
       corrupt.stats = fake;
     }
     for (const peer of this.peers) {
       this.clock.setTimeout(() => {
-        this.join(peer).catch((err: unknown) => (peer.error = err instanceof Error ? err.message : String(err)));
+        this.join(peer).catch((err: unknown) => (peer.error = messageOf(err)));
       }, peer.spec.joinAtMs ?? 0);
       if (peer.spec.leaveAtMs !== undefined) this.clock.setTimeout(() => this.leave(peer), peer.spec.leaveAtMs);
     }
@@ -254,8 +256,7 @@ export class Swarm {
       const disk = (peer.disk = new MemoryDisk(1));
       if (seeder) {
         // A seeder's disk holds views of the shared payload: no copy per seeder (seeders never write).
-        const BLOCK = 16 * 1024;
-        for (let at = 0, i = 0; at < payload.bytes.length; at += BLOCK, i++) disk.blocks.set(i, payload.bytes.subarray(at, at + BLOCK));
+        for (let at = 0, i = 0; at < payload.bytes.length; at += MEMORY_DISK_BLOCK, i++) disk.blocks.set(i, payload.bytes.subarray(at, at + MEMORY_DISK_BLOCK));
         disk.sizes[0] = payload.bytes.length;
       }
       storage = { open: (m) => new MemoryStorage(m, { latencyMs: peer.spec.diskLatencyMs, delay, now: () => clock.now() }, disk) };
@@ -286,7 +287,7 @@ export class Swarm {
     const torrent = session.add(meta, {
       downloadDir: `/sim/${peer.spec.name}`,
       seed: true,
-      trustedHave: seeder ? Buffer.alloc(Math.ceil(meta.pieceCount / 8), 0xff) : undefined,
+      trustedHave: seeder ? allBits(meta.pieceCount) : undefined,
       // With a tracker, peers find each other only through it.
       peers: this.spec.tracker ? [] : others,
       noTrackers: !this.spec.tracker,

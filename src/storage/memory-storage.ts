@@ -1,8 +1,10 @@
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { FileLayout } from './file-layout.js';
 import { StorageError, type FileStat, type StorageFactory, type TorrentStorage } from './storage.js';
+import { BLOCK_SIZE } from '../protocol/wire/index.js';
 
-const BLOCK = 16 * 1024;
+/** Bytes per entry of `MemoryDisk.blocks`: one wire block, so a block written fills one entry. */
+export const MEMORY_DISK_BLOCK = BLOCK_SIZE;
 
 /** Faults a test can switch on and off while the storage is in use (`storage.faults`). */
 export interface MemoryFaults {
@@ -40,7 +42,7 @@ export class MemoryDisk {
   }
 
   get bytesStored(): number {
-    return this.blocks.size * BLOCK;
+    return this.blocks.size * MEMORY_DISK_BLOCK;
   }
 }
 
@@ -145,10 +147,10 @@ export class MemoryStorage implements TorrentStorage {
   private copyIn(data: Buffer, offset: number): void {
     for (let done = 0; done < data.length; ) {
       const at = offset + done;
-      const index = Math.floor(at / BLOCK);
+      const index = Math.floor(at / MEMORY_DISK_BLOCK);
       let block = this.disk.blocks.get(index);
-      if (block === undefined) this.disk.blocks.set(index, (block = Buffer.alloc(BLOCK)));
-      done += data.copy(block, at - index * BLOCK, done, Math.min(data.length, done + BLOCK - (at - index * BLOCK)));
+      if (block === undefined) this.disk.blocks.set(index, (block = Buffer.alloc(MEMORY_DISK_BLOCK)));
+      done += data.copy(block, at - index * MEMORY_DISK_BLOCK, done, Math.min(data.length, done + MEMORY_DISK_BLOCK - (at - index * MEMORY_DISK_BLOCK)));
     }
   }
 
@@ -156,9 +158,9 @@ export class MemoryStorage implements TorrentStorage {
   private copyOut(offset: number, length: number, out: Buffer, outAt: number): void {
     for (let done = 0; done < length; ) {
       const at = offset + done;
-      const index = Math.floor(at / BLOCK);
-      const from = at - index * BLOCK;
-      const take = Math.min(length - done, BLOCK - from);
+      const index = Math.floor(at / MEMORY_DISK_BLOCK);
+      const from = at - index * MEMORY_DISK_BLOCK;
+      const take = Math.min(length - done, MEMORY_DISK_BLOCK - from);
       this.disk.blocks.get(index)?.copy(out, outAt + done, from, from + take);
       done += take;
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pieceHash, type Metainfo } from '../protocol/metainfo/index.js';
+import { byteLength, hasBit, setBit } from '../util/bits.js';
 import { pieceRange } from './file-layout.js';
 import { isStorageError, StorageError, type TorrentStorage } from './storage.js';
 
@@ -75,12 +76,12 @@ export interface CheckOptions {
 export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, options: CheckOptions = {}): Promise<Uint8Array> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
-  const have = new Uint8Array(Math.ceil(meta.pieceCount / 8));
+  const have = new Uint8Array(byteLength(meta.pieceCount));
   const absent = absentPieces(meta, await storage.stat());
   const toHash: number[] = [];
   for (let i = 0; i < meta.pieceCount; i++) {
     if (absent[i] !== 0) continue;
-    if (options.known && hasPiece(options.known, i)) have[i >> 3]! |= 0x80 >> (i & 7);
+    if (options.known && hasBit(options.known, i)) setBit(have, i);
     else toHash.push(i);
   }
   let checked = meta.pieceCount - toHash.length;
@@ -93,7 +94,7 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
     while (!stop && next < toHash.length) {
       signal?.throwIfAborted();
       const index = toHash[next++]!;
-      if (await hashMatches(storage, meta, index, buffers, signal)) have[index >> 3]! |= 0x80 >> (index & 7);
+      if (await hashMatches(storage, meta, index, buffers, signal)) setBit(have, index);
       onProgress?.(++checked, meta.pieceCount);
     }
   };
@@ -122,16 +123,4 @@ function absentPieces(meta: PieceMeta, stats: Awaited<ReturnType<TorrentStorage[
     absent.fill(1, first, last + 1);
   }
   return absent;
-}
-
-/** Whether piece `index` is set in a bit array in the bitfield layout. */
-export function hasPiece(have: Uint8Array, index: number): boolean {
-  return ((have[index >> 3] ?? 0) & (0x80 >> (index & 7))) !== 0;
-}
-
-/** How many of the first `pieceCount` pieces are set in a bit array in the bitfield layout. */
-export function countPieces(have: Uint8Array, pieceCount: number): number {
-  let n = 0;
-  for (let i = 0; i < pieceCount; i++) if (hasPiece(have, i)) n++;
-  return n;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Metainfo } from '../protocol/metainfo/index.js';
+import { byteLength, hasBit, hasSpareBits, setBit } from '../util/bits.js';
 import { FileLayout } from './file-layout.js';
 import { toStorageError, type FileStat } from './storage.js';
 
@@ -80,7 +81,7 @@ export async function loadResume(
   if (typeof parsed === 'string') return bad(`${file}: ${parsed}`);
   if (expect !== undefined) {
     if (!Buffer.from(parsed.infoHash).equals(Buffer.from(expect.infoHash))) return bad(`${file} is for another torrent`);
-    if (parsed.have.length !== Math.ceil(expect.pieceCount / 8) || !spareBitsClear(parsed.have, expect.pieceCount)) {
+    if (parsed.have.length !== byteLength(expect.pieceCount) || hasSpareBits(parsed.have, expect.pieceCount)) {
       return bad(`${file} does not have one bit per piece of the ${expect.pieceCount}`);
     }
     if (parsed.files.length !== expect.fileCount) return bad(`${file} lists ${parsed.files.length} files, not ${expect.fileCount}`);
@@ -105,7 +106,7 @@ export function resumeIsValid(resume: ResumeData, current: FileStat[]): boolean 
  * need hashing (as Transmission trusts per file). A piece touching any changed file is left out.
  */
 export function piecesInUnchangedFiles(resume: ResumeData, current: FileStat[], meta: Pick<Metainfo, 'files' | 'pieceLength' | 'pieceCount'>): Uint8Array {
-  const known = new Uint8Array(Math.ceil(meta.pieceCount / 8));
+  const known = new Uint8Array(byteLength(meta.pieceCount));
   if (resume.files.length !== current.length || current.length !== meta.files.length) return known;
   const changed = new Uint8Array(meta.pieceCount);
   const layout = new FileLayout(meta.files);
@@ -117,10 +118,7 @@ export function piecesInUnchangedFiles(resume: ResumeData, current: FileStat[], 
     const pieces = layout.piecesOfFile(i, meta.pieceLength);
     if (pieces) changed.fill(1, pieces.first, pieces.last + 1);
   });
-  for (let i = 0; i < meta.pieceCount; i++) {
-    const mask = 0x80 >> (i & 7);
-    if (changed[i] === 0 && (resume.have[i >> 3]! & mask) !== 0) known[i >> 3]! |= mask;
-  }
+  for (let i = 0; i < meta.pieceCount; i++) if (changed[i] === 0 && hasBit(resume.have, i)) setBit(known, i);
   return known;
 }
 
@@ -146,11 +144,6 @@ function parse(value: unknown): ResumeData | string {
     files.push({ size: size as number, mtimeMs });
   }
   return { infoHash: Buffer.from(v.infoHash, 'hex'), have: Buffer.from(v.have, 'base64'), files };
-}
-
-function spareBitsClear(have: Uint8Array, pieceCount: number): boolean {
-  const spare = have.length * 8 - pieceCount;
-  return spare === 0 || (have[have.length - 1]! & ((1 << spare) - 1)) === 0;
 }
 
 function bad(reason: string): LoadedResume {

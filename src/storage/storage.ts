@@ -1,4 +1,5 @@
 import type { Metainfo } from '../protocol/metainfo/index.js';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * Where a torrent's bytes live. Offsets are in the torrent's byte space: all files laid end to end,
@@ -79,7 +80,7 @@ export function isStorageError(err: unknown, code?: StorageErrorCode): err is St
 export function toStorageError(err: unknown, what: string): StorageError {
   if (err instanceof StorageError) return err;
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-  const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const reason = messageOf(err).split('\n')[0];
   switch (errno) {
     case 'ENOSPC':
     case 'EDQUOT':

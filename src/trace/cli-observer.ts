@@ -1,13 +1,18 @@
-import type { SessionObserver } from '../cli/observers.js';
-import { CliError } from '../cli/errors.js';
-import { openLineWriter } from './file-writer.js';
+import { ObserverError, type SessionObserver } from '../session-observer.js';
+import { messageOf } from '../util/message-of.js';
+import { type LineWriter, openLineWriter } from './file-writer.js';
 import { type TraceRecorder, createTraceRecorder } from './recorder.js';
+
+/** The trace file of a command, opened for writing; ObserverError (naming the file) when it cannot be. */
+export async function openTraceFile(file: string): Promise<LineWriter> {
+  return openLineWriter(file).catch((err: unknown) => {
+    throw new ObserverError(`cannot write the trace ${file}: ${messageOf(err)}`);
+  });
+}
 
 /** `--trace FILE` for `download`, `seed`, `tracker` and `demo`: every session of the command into one trace file. */
 export async function traceObserver(file: string, context: { command: string; argv: readonly string[] }): Promise<SessionObserver & { recorder: TraceRecorder }> {
-  const writer = await openLineWriter(file).catch((err: unknown) => {
-    throw new CliError(`cannot write the trace ${file}: ${err instanceof Error ? err.message : String(err)}`);
-  });
+  const writer = await openTraceFile(file);
   const recorder = createTraceRecorder({ write: writer.write, close: writer.close, meta: {
       command: context.command,
       argv: [...context.argv],

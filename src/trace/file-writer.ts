@@ -1,4 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { messageOf } from '../util/message-of.js';
 
 /**
  * Lines appended to a file without ever blocking the caller or losing order: lines gather in memory
@@ -55,7 +56,7 @@ export async function openLineWriter(file: string): Promise<LineWriter> {
       kick();
       while (writing) await writing;
       await handle.close();
-      if (failure !== undefined) throw new Error(`could not write the trace ${file}: ${failure instanceof Error ? failure.message : String(failure)}`);
+      if (failure !== undefined) throw new Error(`could not write the trace ${file}: ${messageOf(failure)}`);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { forEachSetBit } from '../util/bits.js';
 import type { TraceRecord } from './format.js';
 
 /**
@@ -217,9 +218,6 @@ export class InvariantChecker {
 /** The pieces set in a hex bitfield (piece 0 is the high bit of the first byte). */
 export function piecesOfHex(hex: string): Set<number> {
   const set = new Set<number>();
-  for (let byte = 0; byte * 2 < hex.length; byte++) {
-    const value = parseInt(hex.slice(byte * 2, byte * 2 + 2), 16);
-    for (let bit = 0; bit < 8; bit++) if (value & (0x80 >> bit)) set.add(byte * 8 + bit);
-  }
+  forEachSetBit(Buffer.from(hex, 'hex'), (i) => set.add(i));
   return set;
 }

@@ -165,11 +165,10 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
       };
     },
     attach(label, handle) {
-      const { context } = handle.actor.getSnapshot();
-      const peerId = hexOf(context.peerId);
+      const peerId = hexOf(handle.localPeerId);
       if (!header) {
         const m = handle.meta;
-        Object.assign(meta, { infoHash: m.infoHashHex, name: m.name, pieceLength: m.pieceLength, length: m.length, pieceCount: m.pieceCount, peerId }, engineLimits(context.download), options.meta);
+        Object.assign(meta, { infoHash: m.infoHashHex, name: m.name, pieceLength: m.pieceLength, length: m.length, pieceCount: m.pieceCount, peerId }, handle.limits(), options.meta);
         writeHeader();
       }
       record(label, 'session', null, null, { infoHash: handle.meta.infoHashHex, peerId });
@@ -196,13 +195,4 @@ function actorId(actorRef: InspectionEvent['actorRef']): string {
   if (!/^x:\d+$/.test(id)) return id;
   const logicId = (ref.logic as { id?: unknown } | undefined)?.id;
   return typeof logicId === 'string' ? logicId : id;
-}
-
-/** The download engine's actual pipeline depth and request timeout (TypeScript-private fields, read defensively). */
-function engineLimits(engine: unknown): Partial<Pick<TraceMeta, 'pipelineDepth' | 'requestTimeoutMs'>> {
-  const e = engine as { pipelineDepth?: unknown; requestTimeoutMs?: unknown } | undefined;
-  const limits: Partial<Pick<TraceMeta, 'pipelineDepth' | 'requestTimeoutMs'>> = {};
-  if (Number.isSafeInteger(e?.pipelineDepth)) limits.pipelineDepth = e!.pipelineDepth as number;
-  if (Number.isSafeInteger(e?.requestTimeoutMs)) limits.requestTimeoutMs = e!.requestTimeoutMs as number;
-  return limits;
 }

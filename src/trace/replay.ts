@@ -8,6 +8,7 @@ import { type InvariantName, InvariantChecker, type Violation, piecesOfHex } fro
 import { type LoadedTrace, TraceError } from './read-trace.js';
 import { createTraceRecorder } from './recorder.js';
 import { syntheticTorrent } from './synthetic-torrent.js';
+import { byteLength, setBit } from '../util/bits.js';
 
 /**
  * Replays a trace against the real actors: one recorded node is rebuilt as a real Session (on a
@@ -251,8 +252,8 @@ function initialPieces(records: { record: TraceRecord }[], pieceCount: number): 
 }
 
 function bitfieldOf(pieces: number[], pieceCount: number): Uint8Array {
-  const bits = new Uint8Array(Math.ceil(pieceCount / 8));
-  for (const i of pieces) bits[i >> 3] = bits[i >> 3]! | (0x80 >> (i & 7));
+  const bits = new Uint8Array(byteLength(pieceCount));
+  for (const i of pieces) setBit(bits, i);
   return bits;
 }
 

@@ -1,4 +1,4 @@
-import { type Metainfo, PieceHasher, encodeTorrent, parseTorrent } from '../protocol/metainfo/index.js';
+import { type Metainfo, PieceHasher, encodeTorrent, parseTorrent, pieceSize } from '../protocol/metainfo/index.js';
 import { seededRng } from '../env/rng.js';
 
 /**
@@ -22,10 +22,9 @@ export function syntheticTorrent(shape: { length: number; pieceLength: number })
   const { length, pieceLength } = shape;
   if (length <= 0 || length > MAX_SYNTHETIC_BYTES) throw new RangeError(`cannot replay a torrent of ${length} bytes (1 to ${MAX_SYNTHETIC_BYTES})`);
   const pieceCount = Math.ceil(length / pieceLength);
-  const sizeOf = (index: number) => (index === pieceCount - 1 ? length - pieceLength * (pieceCount - 1) : pieceLength);
   const make = (index: number) => {
     const rng = seededRng(index + 1);
-    const bytes = Buffer.alloc(sizeOf(index));
+    const bytes = Buffer.alloc(pieceSize({ pieceCount, pieceLength, length }, index));
     for (let i = 0; i + 4 <= bytes.length; i += 4) bytes.writeUInt32LE(Math.floor(rng() * 2 ** 32), i);
     for (let i = bytes.length - (bytes.length % 4); i < bytes.length; i++) bytes[i] = Math.floor(rng() * 256);
     return bytes;

@@ -8,24 +8,12 @@ import {
   parseAnnounceQuery,
   parseScrapeQuery,
   type ScrapeStats,
+  type TrackerHttpReply,
+  type TrackerHttpRequest,
 } from '../protocol/tracker/index.js';
 import { type ClientAddress, clientAddress } from './client-address.js';
 import { NOT_ALLOWED, type TrackerCore } from './tracker-core.js';
 
-/** An HTTP request as the transport hands it over: the request line and where it came from. */
-export interface TrackerHttpRequest {
-  method: string;
-  /** The request target as received (path and raw query), e.g. `/announce?info_hash=%12…`. */
-  url: string;
-  remoteAddress: string;
-  remotePort: number;
-}
-
-export interface TrackerHttpReply {
-  status: number;
-  contentType: string;
-  body: Buffer;
-}
 
 /**
  * Serves one HTTP request: `GET /announce`, `GET /scrape`, `GET /stats`; 404 for other paths, 405 for

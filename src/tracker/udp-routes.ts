@@ -3,19 +3,13 @@ import {
   TrackerError,
   type UdpAnnounceRequest,
   type UdpResponse,
+  type TrackerDatagram,
   type UdpScrapeRequest,
   decodeUdpRequest,
   encodeUdpResponse,
 } from '../protocol/tracker/index.js';
 import { type ClientAddress, clientAddress } from './client-address.js';
 import { NOT_ALLOWED, type TrackerCore } from './tracker-core.js';
-
-/** A datagram as the transport hands it over. */
-export interface TrackerDatagram {
-  data: Buffer;
-  address: string;
-  port: number;
-}
 
 /*
  * BEP 15 over one datagram. The reply goes back in the family the request came over (BEP 15: 6-byte

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
-import { CliError } from '../cli/errors.js';
-import type { SessionObserver } from '../cli/observers.js';
 import type { TorrentHandle } from '../session.js';
+import { ObserverError, type SessionObserver } from '../session-observer.js';
+import { messageOf } from '../util/message-of.js';
 import { ActorBoard } from './actor-board.js';
 import { LoopbackServer } from './loopback-server.js';
 import { allCharts } from './machine-charts.js';
@@ -74,7 +74,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     pages: DASHBOARD_PAGES,
     onConnection: (ws: WebSocket) => ws.send(hello()),
   }).catch((err: unknown) => {
-    throw new CliError(`cannot serve the dashboard: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ObserverError(`cannot serve the dashboard: ${messageOf(err)}`);
   });
 
   let ticks = 0;

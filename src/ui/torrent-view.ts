@@ -41,27 +41,20 @@ export type PieceMap = string;
 
 export function torrentView(id: string, label: string, handle: TorrentHandle): TorrentView {
   const progress = handle.progress();
-  const { context } = handle.actor.getSnapshot();
-  const now = context.clock.now();
-  const peers: PeerView[] = [];
-  for (const entry of context.peers.values()) {
-    const snapshot = entry.actor.getSnapshot();
-    const value = snapshot.value;
-    peers.push({
-      address: entry.address,
-      direction: entry.direction,
-      client: entry.handle?.client ?? snapshot.context.client,
-      state: typeof value === 'string' ? value : Object.keys(value)[0]!,
-      amChoking: !snapshot.matches({ active: { amChoking: 'unchoked' } }),
-      amInterested: snapshot.matches({ active: { amInterested: 'yes' } }),
-      peerChoking: !snapshot.matches({ active: { peerChoking: 'unchoked' } }),
-      peerInterested: snapshot.matches({ active: { peerInterested: 'yes' } }),
-      downloadRate: entry.wire.download.rate(now),
-      uploadRate: entry.wire.upload.rate(now),
-      downloaded: entry.wire.download.totalBytes,
-      uploaded: entry.wire.upload.totalBytes,
-    });
-  }
+  const peers: PeerView[] = handle.peers().map((peer) => ({
+    address: peer.address,
+    direction: peer.direction,
+    client: peer.client,
+    state: peer.stage,
+    amChoking: peer.amChoking,
+    amInterested: peer.amInterested,
+    peerChoking: peer.peerChoking,
+    peerInterested: peer.peerInterested,
+    downloadRate: peer.downloadRate,
+    uploadRate: peer.uploadRate,
+    downloaded: peer.downloaded,
+    uploaded: peer.uploaded,
+  }));
   return {
     id,
     label,
@@ -82,11 +75,8 @@ export function torrentView(id: string, label: string, handle: TorrentHandle): T
 const PIECE_CODES: Record<string, string> = { have: 'h', verifying: 'v', partial: 'p', untouched: 'm' };
 
 export function pieceMap(handle: TorrentHandle): PieceMap {
-  const { picker } = handle.actor.getSnapshot().context;
-  const codes = new Array<string>(handle.meta.pieceCount);
-  for (let i = 0; i < codes.length; i++) {
-    const state = picker.state(i);
-    codes[i] = state === 'untouched' && !picker.isWanted(i) ? '-' : PIECE_CODES[state]!;
-  }
-  return codes.join('');
+  return handle
+    .pieces()
+    .map(({ state, wanted }) => (state === 'untouched' && !wanted ? '-' : PIECE_CODES[state]!))
+    .join('');
 }

@@ -1,41 +1,55 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { type SnapshotFrom, createActor, initialTransition, transition } from 'xstate';
-import { type DownloaderEvent, downloaderMachine } from '../../src/actors/downloader.js';
-import type { DownloadEngine } from '../../src/engine/download-engine.js';
+import { createActor, setup } from 'xstate';
+import { type DownloaderInput, type DownloaderReport, downloaderMachine } from '../../src/actors/downloader.js';
+import type { DownloadEngine, PieceEvidence } from '../../src/engine/download-engine.js';
 import type { PeerHandle } from '../../src/engine/peer-handle.js';
-import { PiecePicker } from '../../src/policy/piece-picker.js';
 import { SteppingClock } from '../support/stepping-clock.js';
 
 /**
- * The Downloader's own states, stepped with XState's pure `transition()` (the actions it would run
- * are returned, not run), and as an actor on a simulated clock for its request-timeout timer. The
- * DownloadEngine is a recording fake: the block traffic is the torrent test's business.
+ * The Downloader as a child of a recording parent, on a simulated clock: its states, what it asks
+ * of the engine, and what it reports (the counts after each verdict, failures, bans). The engine is
+ * a recording fake; the block traffic is the torrent test's business.
  */
 
-const PIECE = 32768;
-
-function picker(pieces = 4): PiecePicker {
-  return new PiecePicker({ pieceCount: pieces, pieceLength: PIECE, totalLength: pieces * PIECE });
-}
-
-/** Records what the machine asks of the engine; verdicts go to the picker as the real engine's do. */
+/** Records what the machine asks of the engine; keeps the verified pieces, evidence and contributors a test sets. */
 class RecordingEngine {
   readonly calls: string[] = [];
-  constructor(private readonly picker: PiecePicker) {}
+  readonly have = new Set<number>();
+  readonly evidence = new Map<number, PieceEvidence>();
+  readonly contributors = new Map<number, PeerHandle[]>();
+  constructor(readonly total: number) {}
   addPeer(peer: PeerHandle) {
     this.calls.push(`addPeer ${peer.key}`);
   }
   removePeer(key: string) {
     this.calls.push(`removePeer ${key}`);
   }
+  start(found: Uint8Array) {
+    this.calls.push('start');
+    for (let i = 0; i < this.total; i++) if (found[i >> 3]! & (0x80 >> (i & 7))) this.have.add(i);
+  }
+  progress() {
+    return { have: this.have.size, total: this.total };
+  }
+  isComplete() {
+    return this.have.size === this.total;
+  }
+  pieceEvidence(index: number) {
+    return this.evidence.get(index);
+  }
+  contributorsOf(index: number) {
+    return this.contributors.get(index) ?? [];
+  }
   pieceVerified(index: number) {
     this.calls.push(`pieceVerified ${index}`);
-    this.picker.pieceVerified(index);
+    this.have.add(index);
+    this.evidence.delete(index);
   }
   pieceFailed(index: number) {
     this.calls.push(`pieceFailed ${index}`);
-    this.picker.pieceFailed(index);
+    this.evidence.delete(index);
+    this.contributors.delete(index);
   }
   checkTimeouts() {
     this.calls.push('checkTimeouts');
@@ -48,195 +62,135 @@ class RecordingEngine {
   }
 }
 
-const handle = (key: string) => ({ key }) as PeerHandle;
-const added = (key: string): DownloaderEvent => ({ type: 'PEER_ADDED', peer: handle(key) });
-const removed = (key: string): DownloaderEvent => ({ type: 'PEER_REMOVED', key });
+const handle = (key: string) => ({ key, peerId: `id-${key}`, address: `${key}:1` }) as PeerHandle;
+const sender = (key: string) => ({ peer: `id-${key}`, address: `${key}:1` });
+const bits = (...pieces: number[]) => {
+  const b = new Uint8Array(1);
+  for (const i of pieces) b[0]! |= 0x80 >> i;
+  return b;
+};
 
-/** Whatever a test started is stopped after it, even when an assertion failed half-way. */
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-type Snapshot = SnapshotFrom<typeof downloaderMachine>;
-
-/** The pure stepper: a snapshot and the names of the actions the step would run. */
-function start(p = picker()) {
-  const engine = new RecordingEngine(p);
-  const [snapshot, actions] = initialTransition(downloaderMachine, { engine: engine as unknown as DownloadEngine, picker: p });
-  return { snapshot, actions: actions.map((a) => a.type), engine, picker: p };
-}
-
-function step(snapshot: Snapshot, event: DownloaderEvent): { snapshot: Snapshot; actions: string[] } {
-  const [next, actions] = transition(downloaderMachine, snapshot, event);
-  // Timers (xstate.raise with a delay) and cancels are bookkeeping; keep the machine's own actions.
-  // (assign actions do not appear: their result is already in the next snapshot's context.)
-  return { snapshot: next, actions: actions.map((a) => a.type).filter((t) => !t.startsWith('xstate.')) };
-}
-
-/** Walks a list of events from a snapshot, returning the last step. */
-function walk(snapshot: Snapshot, events: DownloaderEvent[]) {
-  let result = { snapshot, actions: [] as string[] };
-  for (const event of events) result = step(result.snapshot, event);
-  return result;
-}
-
-test('starts in waitingForCheck and does nothing yet', () => {
-  const { snapshot, actions, engine } = start();
-  assert.equal(snapshot.value, 'waitingForCheck');
-  assert.deepEqual(actions, []);
-  assert.deepEqual(engine.calls, [], 'transition() is pure: nothing ran');
-  assert.equal(snapshot.context.peers, 0);
-});
-
-test('waitingForCheck: peers are added to the engine but nothing starts before CHECKED', () => {
-  const { snapshot } = start();
-  const next = step(snapshot, added('a'));
-  assert.equal(next.snapshot.value, 'waitingForCheck');
-  assert.deepEqual(next.actions, ['engineAddPeer']);
-  assert.equal(next.snapshot.context.peers, 1);
-  assert.deepEqual(step(next.snapshot, { type: 'PAUSE' }).actions, [], 'no pause before the check');
-});
-
-test('CHECKED → downloading with peers, waitingForPeers without, complete when the check found everything', () => {
-  const withPeer = walk(start().snapshot, [added('a'), { type: 'CHECKED' }]);
-  assert.deepEqual(withPeer.snapshot.value, { downloading: 'normal' });
-  assert.deepEqual(withPeer.actions, ['resume']);
-
-  const alone = step(start().snapshot, { type: 'CHECKED' });
-  assert.equal(alone.snapshot.value, 'waitingForPeers');
-  assert.deepEqual(alone.actions, ['resume']);
-
-  const full = picker();
-  for (let i = 0; i < full.pieceCount; i++) full.setHave(i);
-  const done = step(start(full).snapshot, { type: 'CHECKED' });
-  assert.equal(done.snapshot.value, 'complete');
-  assert.equal(done.snapshot.status, 'done');
-  assert.deepEqual(done.actions, [], 'nothing to resume');
-});
-
-test('waitingForPeers ⇄ downloading as the first peer comes and the last one goes', () => {
-  let { snapshot } = step(start().snapshot, { type: 'CHECKED' });
-  let next = step(snapshot, added('a'));
-  assert.deepEqual(next.snapshot.value, { downloading: 'normal' });
-  assert.deepEqual(next.actions, ['engineAddPeer']);
-  next = walk(next.snapshot, [added('b'), removed('a')]);
-  assert.deepEqual(next.snapshot.value, { downloading: 'normal' }, 'one peer left');
-  assert.deepEqual(next.actions, ['engineRemovePeer']);
-  next = step(next.snapshot, removed('b'));
-  assert.equal(next.snapshot.value, 'waitingForPeers');
-  assert.deepEqual(next.actions, ['engineRemovePeer']);
-  assert.equal(next.snapshot.context.peers, 0);
-  snapshot = step(next.snapshot, removed('ghost')).snapshot;
-  assert.equal(snapshot.context.peers, 0, 'never below zero');
-});
-
-test('PAUSE and RESUME, from downloading and from waitingForPeers', () => {
-  const downloading = walk(start().snapshot, [added('a'), { type: 'CHECKED' }]).snapshot;
-  let next = step(downloading, { type: 'PAUSE' });
-  assert.equal(next.snapshot.value, 'paused');
-  assert.deepEqual(next.actions, ['pause']);
-  next = step(next.snapshot, added('b'));
-  assert.equal(next.snapshot.value, 'paused', 'peers join a paused download without starting it');
-  assert.deepEqual(next.actions, ['engineAddPeer']);
-  next = step(next.snapshot, { type: 'RESUME' });
-  assert.deepEqual(next.snapshot.value, { downloading: 'normal' });
-  assert.deepEqual(next.actions, ['resume']);
-
-  const waiting = step(start().snapshot, { type: 'CHECKED' }).snapshot;
-  next = step(waiting, { type: 'PAUSE' });
-  assert.equal(next.snapshot.value, 'paused', 'a download with no peer can be paused too');
-  assert.deepEqual(next.actions, ['pause']);
-  next = step(next.snapshot, { type: 'RESUME' });
-  assert.equal(next.snapshot.value, 'waitingForPeers');
-  assert.deepEqual(next.actions, ['resume']);
-
-  const pausedAlone = walk(downloading, [{ type: 'PAUSE' }, removed('a'), { type: 'RESUME' }]);
-  assert.equal(pausedAlone.snapshot.value, 'waitingForPeers', 'the last peer left while paused');
-});
-
-test('PIECE_VERIFIED counts, and the last missing piece completes the download', () => {
-  const p = picker(2);
-  p.peerHaveAll('a');
-  const requests = p.pickRequests('a', 100, { rng: () => 0.5 });
-  for (const r of requests) p.blockReceived('a', r); // both pieces now verifying
-  const downloading = walk(start(p).snapshot, [added('a'), { type: 'CHECKED' }]).snapshot;
-
-  let next = step(downloading, { type: 'PIECE_VERIFIED', index: 0 });
-  assert.ok(next.snapshot.matches('downloading'));
-  assert.deepEqual(next.actions, ['pieceVerified']);
-  assert.equal(next.snapshot.context.verified, 1);
-  next.snapshot.context.picker.pieceVerified(0); // what the engine does when the action runs
-
-  next = step(next.snapshot, { type: 'PIECE_FAILED', index: 1 });
-  assert.deepEqual(next.actions, ['pieceFailed']);
-  assert.equal(next.snapshot.context.failed, 1);
-
-  next = step(next.snapshot, { type: 'PIECE_VERIFIED', index: 1 });
-  assert.equal(next.snapshot.value, 'complete', 'the guard sees the last missing piece before the engine records it');
-  assert.equal(next.snapshot.status, 'done');
-  assert.equal(next.snapshot.context.verified, 2);
-});
-
-test('downloading.endgame once every missing block is requested', () => {
-  const p = picker(2);
-  p.peerHaveAll('a');
-  const downloading = walk(start(p).snapshot, [added('a'), { type: 'CHECKED' }]).snapshot;
-  assert.deepEqual(downloading.value, { downloading: 'normal' });
-  p.pickRequests('a', 100, { rng: () => 0.5 });
-  assert.equal(p.inEndgame(), true);
-  // The region is re-evaluated on the machine's next event.
-  const next = step(downloading, added('b'));
-  assert.deepEqual(next.snapshot.value, { downloading: 'endgame' });
-});
-
-test('as an actor: request timeouts are checked every 5 s of simulated time, only while downloading', async () => {
+function startDownloader(pieces = 4, overrides: Partial<DownloaderInput> = {}) {
   const clock = new SteppingClock();
-  const p = picker();
-  const engine = new RecordingEngine(p);
-  const actor = createActor(downloaderMachine, { clock, input: { engine: engine as unknown as DownloadEngine, picker: p } }).start();
+  const engine = new RecordingEngine(pieces);
+  const reports: DownloaderReport[] = [];
+  const parent = setup({ actors: { downloader: downloaderMachine } }).createMachine({
+    invoke: { id: 'downloader', src: 'downloader', input: { engine: engine as unknown as DownloadEngine, ...overrides } },
+    on: { '*': { actions: ({ event }) => event.type.startsWith('DOWNLOAD.') && reports.push(event as DownloaderReport) } },
+  });
+  const actor = createActor(parent, { clock }).start();
   cleanups.push(() => actor.stop());
-  const timeoutChecks = () => engine.calls.filter((c) => c === 'checkTimeouts').length;
+  const downloader = actor.getSnapshot().children.downloader!;
+  const send = (event: Parameters<typeof downloader.send>[0]) => downloader.send(event);
+  const state = () => downloader.getSnapshot();
+  return { clock, engine, reports, send, state };
+}
 
+test('waitingForCheck: peers go to the engine, nothing starts before CHECKED', () => {
+  const { engine, reports, send, state } = startDownloader();
+  assert.ok(state().matches({ stage: 'waitingForCheck', activity: 'running' }));
+  send({ type: 'PEER_ADDED', peer: handle('a') });
+  assert.deepEqual(engine.calls, ['addPeer a']);
+  assert.deepEqual(reports, []);
+});
+
+test('CHECKED starts the engine with what was found and reports the counts; all found → complete', () => {
+  const partial = startDownloader();
+  partial.send({ type: 'CHECKED', have: bits(1) });
+  assert.ok(partial.state().matches({ stage: 'fetching' }));
+  assert.deepEqual(partial.engine.calls, ['start']);
+  assert.deepEqual(partial.reports, [{ type: 'DOWNLOAD.CHECKED', have: 1, total: 4 }]);
+
+  const full = startDownloader();
+  full.send({ type: 'CHECKED', have: bits(0, 1, 2, 3) });
+  assert.ok(full.state().matches({ stage: 'complete' }));
+  assert.deepEqual(full.reports, [{ type: 'DOWNLOAD.CHECKED', have: 4, total: 4 }]);
+  // Complete is not final: peers still join the engine (it closes a sender of blocks nobody asked for).
+  full.send({ type: 'PEER_ADDED', peer: handle('late') });
+  assert.ok(full.engine.calls.includes('addPeer late'));
+});
+
+test('each verdict is recorded, then reported with the counts that follow it; the last one completes', () => {
+  const { engine, reports, send, state } = startDownloader(2);
+  send({ type: 'CHECKED', have: bits() });
+  send({ type: 'PIECE_VERIFIED', index: 0 });
+  assert.deepEqual(reports.at(-1), { type: 'DOWNLOAD.VERIFIED', index: 0, have: 1, total: 2 });
+  assert.ok(state().matches({ stage: 'fetching' }));
+  send({ type: 'PIECE_FAILED', index: 1 });
+  assert.deepEqual(reports.at(-1), { type: 'DOWNLOAD.FAILED', index: 1, peers: [] });
+  send({ type: 'PIECE_VERIFIED', index: 1 });
+  assert.deepEqual(reports.at(-1), { type: 'DOWNLOAD.VERIFIED', index: 1, have: 2, total: 2 });
+  assert.ok(state().matches({ stage: 'complete' }));
+  assert.deepEqual(engine.calls, ['start', 'pieceVerified 0', 'pieceFailed 1', 'pieceVerified 1']);
+});
+
+test('PAUSE / RESUME reach the engine in any stage; a verdict that lands while paused still counts', () => {
+  const { engine, reports, send, state } = startDownloader(1);
+  send({ type: 'PAUSE' });
+  assert.ok(state().matches({ stage: 'waitingForCheck', activity: 'paused' }));
+  send({ type: 'CHECKED', have: bits() });
+  assert.ok(state().matches({ stage: 'fetching', activity: 'paused' }));
+  send({ type: 'PIECE_VERIFIED', index: 0 });
+  assert.deepEqual(reports.at(-1), { type: 'DOWNLOAD.VERIFIED', index: 0, have: 1, total: 1 });
+  assert.ok(state().matches({ stage: 'complete', activity: 'paused' }));
+  send({ type: 'RESUME' });
+  assert.ok(state().matches({ stage: 'complete', activity: 'running' }));
+  assert.deepEqual(engine.calls, ['pause', 'start', 'pieceVerified 0', 'resume']);
+});
+
+test('a failed piece with a single sender strikes it; the third strike bans, later failures add nothing', () => {
+  const { engine, reports, send } = startDownloader(8);
+  send({ type: 'CHECKED', have: bits() });
+  for (let index = 0; index < 5; index++) {
+    engine.evidence.set(index, { blocks: [Buffer.from('x'), Buffer.from('y')], senders: [sender('bad'), sender('bad')] });
+    engine.contributors.set(index, [handle('bad')]);
+    send({ type: 'PIECE_FAILED', index });
+  }
+  const bans = reports.filter((r) => r.type === 'DOWNLOAD.BANNED');
+  assert.deepEqual(bans, [{ type: 'DOWNLOAD.BANNED', peerId: 'id-bad', address: 'bad:1', reason: 'banned: sent 3 pieces that failed their hash' }]);
+  assert.deepEqual(
+    reports.filter((r) => r.type === 'DOWNLOAD.FAILED').map((r) => r.type === 'DOWNLOAD.FAILED' && r.peers),
+    [['bad'], ['bad'], ['bad'], ['bad'], ['bad']],
+  );
+});
+
+test('a piece shared by two senders strikes no one; once it verifies, the one whose block differs is banned (smart ban)', () => {
+  const { engine, reports, send } = startDownloader(2);
+  send({ type: 'CHECKED', have: bits() });
+  engine.evidence.set(0, { blocks: [Buffer.from('good'), Buffer.from('evil')], senders: [sender('honest'), sender('liar')] });
+  engine.contributors.set(0, [handle('honest'), handle('liar')]);
+  send({ type: 'PIECE_FAILED', index: 0 });
+  assert.equal(reports.filter((r) => r.type === 'DOWNLOAD.BANNED').length, 0, 'no proof yet');
+  engine.evidence.set(0, { blocks: [Buffer.from('good'), Buffer.from('fine')], senders: [sender('honest'), sender('honest')] });
+  send({ type: 'PIECE_VERIFIED', index: 0 });
+  assert.deepEqual(
+    reports.filter((r) => r.type === 'DOWNLOAD.BANNED'),
+    [{ type: 'DOWNLOAD.BANNED', peerId: 'id-liar', address: 'liar:1', reason: 'banned: sent a corrupt block (piece 0, block 1)' }],
+  );
+});
+
+test('request timeouts are checked every 5 s of simulated time once fetching', async () => {
+  const { clock, engine, send } = startDownloader();
+  const timeoutChecks = () => engine.calls.filter((c) => c === 'checkTimeouts').length;
   await clock.advance(20_000);
   assert.equal(timeoutChecks(), 0, 'not while waiting for the check');
-  actor.send({ type: 'CHECKED' });
-  await clock.advance(20_000);
-  assert.equal(timeoutChecks(), 0, 'not while waiting for peers');
-
-  actor.send(added('a'));
+  send({ type: 'CHECKED', have: bits() });
   await clock.advance(4_999);
   assert.equal(timeoutChecks(), 0);
   await clock.advance(1);
   assert.equal(timeoutChecks(), 1, 'at 5 s');
   await clock.advance(10_000);
   assert.equal(timeoutChecks(), 3, 'and every 5 s after');
-
-  actor.send({ type: 'PAUSE' });
-  await clock.advance(30_000);
-  assert.equal(timeoutChecks(), 3, 'not while paused');
-  actor.send({ type: 'RESUME' });
-  await clock.advance(5_000);
-  assert.equal(timeoutChecks(), 4);
-  assert.deepEqual(
-    engine.calls.filter((c) => c !== 'checkTimeouts'),
-    ['resume', 'addPeer a', 'pause', 'resume'],
-  );
-  actor.stop();
 });
 
-test('as an actor: a custom timeoutCheckMs', async () => {
-  const clock = new SteppingClock();
-  const p = picker();
-  const engine = new RecordingEngine(p);
-  const actor = createActor(downloaderMachine, {
-    clock,
-    input: { engine: engine as unknown as DownloadEngine, picker: p, timeoutCheckMs: 1000 },
-  }).start();
-  cleanups.push(() => actor.stop());
-  actor.send(added('a'));
-  actor.send({ type: 'CHECKED' });
+test('a custom timeoutCheckMs', async () => {
+  const { clock, engine, send } = startDownloader(4, { timeoutCheckMs: 1000 });
+  send({ type: 'CHECKED', have: bits() });
   await clock.advance(10_000);
   assert.equal(engine.calls.filter((c) => c === 'checkTimeouts').length, 10);
-  actor.stop();
 });

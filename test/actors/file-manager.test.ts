@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { createActor, setup } from 'xstate';
 import { type FileManagerInput, type FileManagerReport, fileManagerMachine } from '../../src/actors/file-manager.js';
-import { hasPiece } from '../../src/storage/piece-verifier.js';
+import { hasBit } from '../../src/util/bits.js';
 import { StorageError, type TorrentStorage } from '../../src/storage/storage.js';
-import { until } from '../support/event-loop.js';
+import { until } from '../support/until.js';
 import { memoryTorrent } from '../support/memory-torrent.js';
 
 /**
@@ -30,7 +30,7 @@ function startFileManager(input: Omit<FileManagerInput, 'meta'>) {
   const emitted: { type: string; index: number }[] = [];
   files.on('*', (e) => emitted.push(e));
   const state = () => files.getSnapshot();
-  const ready = () => until(() => state().value !== 'checking', 'the check ends');
+  const ready = () => until(() => state().value !== 'checking', { what: 'the check ends', intervalMs: 0 });
   cleanups.push(() => actor.stop());
   return { actor, files, reports, emitted, state, ready, stop: () => actor.stop() };
 }
@@ -41,7 +41,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-const bits = (have: Uint8Array) => Array.from({ length: meta.pieceCount }, (_, i) => hasPiece(have, i));
+const bits = (have: Uint8Array) => Array.from({ length: meta.pieceCount }, (_, i) => hasBit(have, i));
 
 /** A storage that counts reads and can be made to fail one operation. */
 function instrumented(storage: TorrentStorage, fail: Partial<Record<'prepare' | 'stat' | 'read', Error>> = {}) {
@@ -99,7 +99,7 @@ test('VERIFY: a good piece is verified, a corrupt or missing one fails, each rep
   await ready();
   storage.faults.corruptReads = [{ piece: 2 }];
   for (const index of [0, 2, 4]) files.send({ type: 'VERIFY', index });
-  await until(() => reports.length === 4, 'three verdicts');
+  await until(() => reports.length === 4, { what: 'three verdicts', intervalMs: 0 });
   const verdicts = reports.slice(1).sort((a, b) => (a as { index: number }).index - (b as { index: number }).index);
   assert.deepEqual(verdicts, [
     { type: 'FILES.PIECE_VERIFIED', index: 0 },
@@ -129,7 +129,7 @@ test('at most `concurrentVerifications` pieces are verified at once; the rest wa
     storage.faults.latencyMs = 1; // every read now waits at a gate the test opens
     for (let index = 0; index < meta.pieceCount; index++) files.send({ type: 'VERIFY', index });
     const bound = concurrency ?? 2;
-    await until(() => gates.length === bound, `${bound} reads in flight`);
+    await until(() => gates.length === bound, { what: `${bound} reads in flight`, intervalMs: 0 });
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     assert.equal(gates.length, bound, 'no more than the bound');
     let verdicts = 0;
@@ -137,7 +137,7 @@ test('at most `concurrentVerifications` pieces are verified at once; the rest wa
       const inFlight = gates.length;
       assert.ok(inFlight <= bound, `${inFlight} reads in flight`);
       gates.shift()!();
-      await until(() => reports.length - 1 > verdicts, 'the next verdict');
+      await until(() => reports.length - 1 > verdicts, { what: 'the next verdict', intervalMs: 0 });
       verdicts = reports.length - 1;
     }
     assert.deepEqual(
@@ -180,7 +180,7 @@ test('a disk failure while verifying: failed, FILES.ERROR, and no verdict for th
   await ready();
   await storage.close();
   files.send({ type: 'VERIFY', index: 1 });
-  await until(() => state().value === 'failed', 'the failure');
+  await until(() => state().value === 'failed', { what: 'the failure', intervalMs: 0 });
   assert.equal(state().context.error, 'read failed: the storage is closed');
   assert.deepEqual(reports.slice(1), [{ type: 'FILES.ERROR', message: 'read failed: the storage is closed' }]);
   files.send({ type: 'VERIFY', index: 2 });
@@ -200,7 +200,7 @@ test('trustedHave skips the hash check: the files are prepared, nothing is read,
   });
   const actor = createActor(parent).start();
   cleanups.push(() => actor.stop());
-  await until(() => reports.length === 1, 'the report');
+  await until(() => reports.length === 1, { what: 'the report', intervalMs: 0 });
   assert.deepEqual(reports, [{ type: 'FILES.CHECKED', have: trustedHave }]);
   assert.equal(counts.prepares, 1);
   assert.equal(counts.reads, 0, 'not one byte hashed');
@@ -220,7 +220,7 @@ test('STORE: a piece assembled in memory is written in one write only when its h
   const blocks = (b: Buffer) => [b.subarray(0, Math.ceil(b.length / 2)), b.subarray(Math.ceil(b.length / 2))];
   files.send({ type: 'STORE', index: 1, blocks: blocks(good) });
   files.send({ type: 'STORE', index: 2, blocks: blocks(bad) });
-  await until(() => reports.length >= 3, 'both verdicts');
+  await until(() => reports.length >= 3, { what: 'both verdicts', intervalMs: 0 });
   // Verdicts come in the order the work finishes; the failed piece has no write to wait for.
   assert.deepEqual(
     reports.slice(1).sort((a, b) => ('index' in a && 'index' in b ? a.index - b.index : 0)),

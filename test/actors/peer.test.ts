@@ -3,7 +3,6 @@ import { afterEach, test } from 'node:test';
 import { createActor } from 'xstate';
 import { type LocalHave, type PeerEmitted, type PeerInput, peerMachine } from '../../src/actors/peer.js';
 import { PeerWire } from '../../src/engine/peer-wire.js';
-import { every } from '../../src/env/clock.js';
 import { decode } from '../../src/protocol/bencode/index.js';
 import {
   EXTENDED_HANDSHAKE_ID,
@@ -71,8 +70,14 @@ function connect(options: Options = {}) {
   actor.on('*', (e) => emitted.push(e));
   actor.start();
   const advance = (ms: number) => clock.advance(ms);
-  /** The far end sends a keep-alive every `ms` of simulated time. */
-  const chatter = (ms: number) => every(clock, ms, () => far.send({ type: 'keep-alive' }));
+  /** The far end sends a keep-alive every `ms` of simulated time (until the test ends). */
+  const chatter = (ms: number) => {
+    const tick = () => {
+      far.send({ type: 'keep-alive' });
+      clock.setTimeout(tick, ms);
+    };
+    clock.setTimeout(tick, ms);
+  };
   const state = () => actor.getSnapshot();
   const cleanup = () => {
     actor.stop();

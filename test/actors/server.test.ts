@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { SimulatedClock, createActor, waitFor } from 'xstate';
 import { type IncomingHandler, type ServerEmitted, type ServerInput, serverMachine, whenListening } from '../../src/actors/server.js';
 import { systemClock } from '../../src/env/clock.js';
 import { type PeerSocket, tcpTransport } from '../../src/env/transport.js';
 import { PeerWire } from '../../src/engine/peer-wire.js';
 import { type Handshake, type WireMessage, encodeHandshake, encodeMessage } from '../../src/protocol/wire/index.js';
+import { settleWithin } from '../support/child-output.js';
+import { until } from '../support/until.js';
 import { FakeTransport, flush } from './fake-transport.js';
 
 const KNOWN = Buffer.alloc(20, 0xaa);
@@ -21,6 +24,12 @@ interface Routed {
   handshake: Handshake;
   rest: Buffer;
 }
+
+/** Whatever a test opened is closed after it, also when it failed half-way (or the run would hang). */
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 /** A server whose route knows KNOWN and records each socket it is handed. */
 function startServer(overrides: Partial<ServerInput> = {}) {
@@ -45,31 +54,47 @@ function startServer(overrides: Partial<ServerInput> = {}) {
   const emitted: ServerEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
   actor.start();
-  const stop = async () => {
+  const close = () => {
     for (const r of routed) r.socket.destroy();
     actor.send({ type: 'STOP' });
+  };
+  cleanups.push(close);
+  const stop = async () => {
+    close();
     await waitFor(actor, (s) => s.status === 'done', { timeout: 3000 });
   };
   return { actor, routed, emitted, stop };
 }
 
-/** Resolves once the event has been emitted (checked after each emission). */
-function nextEmitted(emitted: ServerEmitted[], predicate: (e: ServerEmitted) => boolean, timeoutMs = 3000): Promise<ServerEmitted> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      const found = emitted.find(predicate);
-      if (found) return resolve(found);
-      if (Date.now() - started > timeoutMs) return reject(new Error('event not emitted in time'));
-      setTimeout(poll, 5);
-    };
-    poll();
+/** The first emitted event that matches: one already emitted, or the next one. */
+function nextEmitted(
+  { actor, emitted }: Pick<ReturnType<typeof startServer>, 'actor' | 'emitted'>,
+  predicate: (e: ServerEmitted) => boolean,
+  what: string,
+  timeoutMs = 3000,
+): Promise<ServerEmitted> {
+  const seen = emitted.find(predicate);
+  if (seen) return Promise.resolve(seen);
+  let subscription: { unsubscribe(): void } | undefined;
+  const next = new Promise<ServerEmitted>((resolve) => {
+    subscription = actor.on('*', (e) => {
+      if (predicate(e)) resolve(e);
+    });
   });
+  return settleWithin(next, timeoutMs, () => `${what}: not emitted within ${timeoutMs} ms (emitted: ${JSON.stringify(emitted)})`).finally(() =>
+    subscription?.unsubscribe(),
+  );
+}
+
+/** The next `count` messages of the wire, within 3 s. */
+function nextMessages(wire: PeerWire, count: number): Promise<WireMessage[]> {
+  return settleWithin(firstValueFrom(wire.messages$.pipe(take(count), toArray())), 3000, () => `${count} messages: not within 3000 ms`);
 }
 
 function dial(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    cleanups.push(() => socket.destroy());
     socket.on('error', reject);
   });
 }
@@ -94,7 +119,7 @@ test('listens on a free port, routes a handshake, and the bytes after it reach t
   const client = await dial(port);
   // The handshake and two messages in one write, a third message later.
   client.write(Buffer.concat([handshakeFor(KNOWN), encodeMessage({ type: 'have', index: 7 }), encodeMessage({ type: 'interested' })]));
-  await nextEmitted(emitted, (e) => e.type === 'accepted');
+  await nextEmitted({ actor, emitted }, (e) => e.type === 'accepted', 'the accepted event');
   assert.equal(routed.length, 1);
   const { socket, handshake, rest } = routed[0]!;
   assert.ok(handshake.infoHash.equals(KNOWN));
@@ -104,12 +129,9 @@ test('listens on a free port, routes a handshake, and the bytes after it reach t
   assert.deepEqual(accepted, { type: 'accepted', address: `127.0.0.1:${client.localPort}`, infoHash: KNOWN.toString('hex') });
 
   const wire = new PeerWire(socket, { clock: systemClock, expectHandshake: false, initialBytes: rest });
-  const messages: WireMessage[] = [];
-  wire.messages$.subscribe((m) => messages.push(m));
+  const messages = nextMessages(wire, 3);
   client.write(encodeMessage({ type: 'have', index: 9 }));
-  const deadline = Date.now() + 3000;
-  while (messages.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  assert.deepEqual(messages, [{ type: 'have', index: 7 }, { type: 'interested' }, { type: 'have', index: 9 }]);
+  assert.deepEqual(await messages, [{ type: 'have', index: 7 }, { type: 'interested' }, { type: 'have', index: 9 }]);
   assert.deepEqual(actor.getSnapshot().context.live, [wire.address]);
 
   wire.close('test over');
@@ -123,17 +145,15 @@ test('bytes after the handshake wait in the socket when the torrent takes it ove
   const { port } = await whenListening(actor);
   const client = await dial(port);
   client.write(Buffer.concat([handshakeFor(KNOWN), encodeMessage({ type: 'have', index: 1 })]));
-  await nextEmitted(emitted, (e) => e.type === 'accepted');
-  client.write(encodeMessage({ type: 'have', index: 2 }));
-  // Nobody reads the socket for a while: nothing may be lost meanwhile.
-  await new Promise((r) => setTimeout(r, 50));
+  await nextEmitted({ actor, emitted }, (e) => e.type === 'accepted', 'the accepted event');
   const { socket, rest } = routed[0]!;
+  // Nobody reads the socket until the later message has arrived: it waits there, unread, and is not lost.
+  const later = encodeMessage({ type: 'have', index: 2 });
+  const unread = socket.readableLength;
+  client.write(later);
+  await until(() => socket.readableLength >= unread + later.length, { what: 'the later message waiting in the unread socket', timeoutMs: 3000 });
   const wire = new PeerWire(socket, { clock: systemClock, expectHandshake: false, initialBytes: rest });
-  const messages: WireMessage[] = [];
-  wire.messages$.subscribe((m) => messages.push(m));
-  const deadline = Date.now() + 3000;
-  while (messages.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  assert.deepEqual(messages, [{ type: 'have', index: 1 }, { type: 'have', index: 2 }]);
+  assert.deepEqual(await nextMessages(wire, 2), [{ type: 'have', index: 1 }, { type: 'have', index: 2 }]);
   wire.close('test over');
   client.destroy();
   await stop();
@@ -145,7 +165,7 @@ test('a handshake for an unknown infohash is dropped', { timeout: 5000 }, async 
   const client = await dial(port);
   client.write(handshakeFor(UNKNOWN));
   await closedByServer(client);
-  const rejected = await nextEmitted(emitted, (e) => e.type === 'rejected');
+  const rejected = await nextEmitted({ actor, emitted }, (e) => e.type === 'rejected', 'the rejected event');
   assert.equal((rejected as { reason: string }).reason, `unknown infohash ${UNKNOWN.toString('hex')}`);
   assert.equal(routed.length, 0);
   assert.equal(actor.getSnapshot().context.counts.rejected, 1);
@@ -158,7 +178,7 @@ test('garbage is dropped on its first byte, without waiting for 68', { timeout: 
   const client = await dial(port);
   client.write('G'); // "GET / HTTP/1.1"… starts with a byte that cannot start a handshake
   await closedByServer(client);
-  const rejected = await nextEmitted(emitted, (e) => e.type === 'rejected');
+  const rejected = await nextEmitted({ actor, emitted }, (e) => e.type === 'rejected', 'the rejected event');
   assert.match((rejected as { reason: string }).reason, /^not a BitTorrent handshake: handshake starts with 71/);
 
   const second = await dial(port);
@@ -172,13 +192,13 @@ test('connections past the limit are refused at once; CONNECTION_CLOSED frees a 
   const { port } = await whenListening(actor);
   const handedOver = await dial(port);
   handedOver.write(handshakeFor(KNOWN));
-  await nextEmitted(emitted, (e) => e.type === 'accepted');
+  await nextEmitted({ actor, emitted }, (e) => e.type === 'accepted', 'the accepted event');
   const handshaking = await dial(port); // sends nothing: holds the second slot
   await waitFor(actor, (s) => s.context.handshaking.length === 1, { timeout: 3000 });
 
   const refused = await dial(port);
   await closedByServer(refused);
-  const rejected = await nextEmitted(emitted, (e) => e.type === 'rejected');
+  const rejected = await nextEmitted({ actor, emitted }, (e) => e.type === 'rejected', 'the rejected event');
   assert.equal((rejected as { reason: string }).reason, 'connection limit of 2 reached');
   assert.equal(actor.getSnapshot().context.counts.overLimit, 1);
 

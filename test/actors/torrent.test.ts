@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { type AnyMachineSnapshot, createActor } from 'xstate';
-import { type TorrentEmitted, type TorrentInput, torrentMachine } from '../../src/actors/torrent.js';
+import type { TorrentEmitted, TorrentInput } from '../../src/actors/torrent.js';
+import { haveBitfield, torrentError, torrentPeers, torrentProgress, torrentState, torrentSuspects, transferStats } from '../../src/actors/torrent-queries.js';
+import { hasBit } from '../../src/util/bits.js';
 import { type Handshake, type HandshakeFlags, decodeHandshake, encodeHandshake, encodeMessage } from '../../src/protocol/wire/index.js';
 import type { TorrentStorage } from '../../src/storage/storage.js';
 import { type DuplexEnd, duplexPair } from '../support/duplex-pair.js';
-import { settle, until } from '../support/event-loop.js';
+import { settle } from '../support/event-loop.js';
+import { until } from '../support/until.js';
 import { seededRng } from '../support/fuzz.js';
 import { memoryTorrent } from '../support/memory-torrent.js';
 import { RawPeer } from '../support/raw-peer.js';
 import { SteppingClock } from '../support/stepping-clock.js';
+import { startTorrentActor } from '../support/torrent-actor.js';
 import { FakeTransport } from './fake-transport.js';
 
 /**
@@ -36,16 +39,8 @@ afterEach(() => {
 function startTorrent(storage: TorrentStorage, overrides: Partial<TorrentInput> = {}) {
   const clock = new SteppingClock();
   const transport = new FakeTransport();
-  const actor = createActor(torrentMachine, {
-    clock,
-    input: { meta, storage, peerId: OUR_ID, clock, rng: seededRng(11), seed: false, transport, listenPort: 6881, ...overrides },
-  });
-  const emitted: TorrentEmitted[] = [];
-  actor.on('*', (e) => emitted.push(e));
+  const { actor, emitted, state, child } = startTorrentActor({ meta, storage, peerId: OUR_ID, clock, rng: seededRng(11), seed: false, transport, listenPort: 6881, ...overrides });
   const sockets: DuplexEnd[] = [];
-  actor.start();
-  const state = () => actor.getSnapshot();
-  const child = (id: 'files' | 'downloader' | 'uploader' | 'client') => state().children[id]?.getSnapshot() as AnyMachineSnapshot | undefined;
   let nextPort = 50_000;
 
   /** A raw peer connects; outgoing: we dialled it (we speak first); incoming: the server read its handshake. */
@@ -98,44 +93,44 @@ async function assertHolds(storage: TorrentStorage) {
 }
 
 test('checking → downloading when data is missing; the downloader waits for peers', async () => {
-  const { state, child, emitted, cleanup } = startTorrent(torrent.emptyStorage());
-  assert.ok(state().matches('checking'));
-  assert.equal(child('downloader')?.value, 'waitingForCheck');
-  await until(() => !state().matches('checking'), 'the check');
-  assert.ok(state().matches('downloading'));
+  const { actor, child, emitted, cleanup } = startTorrent(torrent.emptyStorage());
+  assert.ok(torrentState(actor) === 'checking');
+  assert.ok(child('downloader')?.matches({ stage: 'waitingForCheck' }));
+  await until(() => torrentState(actor) !== 'checking', { what: 'the check', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'downloading');
   assert.deepEqual(emitted, [{ type: 'checked', have: 0, total: meta.pieceCount }]);
-  assert.equal(child('downloader')?.value, 'waitingForPeers');
+  assert.ok(child('downloader')?.matches({ stage: 'fetching' }));
   assert.equal(child('files')?.value, 'ready');
   cleanup();
 });
 
 test('checking a partial download: downloading, with the pieces found counted', async () => {
   const storage = await torrent.storageWith([0, 3, 5]);
-  const { state, emitted, cleanup } = startTorrent(storage);
-  await until(() => !state().matches('checking'), 'the check');
-  assert.ok(state().matches('downloading'));
+  const { actor, emitted, cleanup } = startTorrent(storage);
+  await until(() => torrentState(actor) !== 'checking', { what: 'the check', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'downloading');
   assert.deepEqual(emitted, [{ type: 'checked', have: 3, total: meta.pieceCount }]);
   assert.deepEqual(
-    Array.from({ length: meta.pieceCount }, (_, i) => state().context.picker.have(i)),
+    Array.from({ length: meta.pieceCount }, (_, i) => hasBit(haveBitfield(actor), i)),
     [true, false, false, true, false, true],
   );
   cleanup();
 });
 
 test('checking → complete → seeding when every piece is on disk and seed is set', async () => {
-  const { state, child, emitted, cleanup } = startTorrent(await torrent.storageWith(), { seed: true });
-  await until(() => !state().matches('checking'), 'the check');
-  assert.ok(state().matches('seeding'));
+  const { actor, child, emitted, cleanup } = startTorrent(await torrent.storageWith(), { seed: true });
+  await until(() => torrentState(actor) !== 'checking', { what: 'the check', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'seeding');
   assert.deepEqual(types(emitted), ['checked', 'complete']);
-  assert.equal(child('uploader')?.value, 'seeding', 'the uploader ranks by upload rate now');
-  assert.equal(child('downloader')?.value, 'complete');
+  assert.ok(child('uploader')?.matches({ mode: 'seeding' }), 'the uploader ranks by upload rate now');
+  assert.ok(child('downloader')?.matches({ stage: 'complete' }));
   cleanup();
 });
 
 test('checking → complete → stopping → stopped when every piece is on disk and seed is not set', async () => {
-  const { state, emitted, cleanup } = startTorrent(await torrent.storageWith(), { seed: false });
-  await until(() => state().status === 'done', 'the end');
-  assert.ok(state().matches('stopped'));
+  const { actor, state, emitted, cleanup } = startTorrent(await torrent.storageWith(), { seed: false });
+  await until(() => state().status === 'done', { what: 'the end', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'stopped');
   assert.deepEqual(types(emitted), ['checked', 'complete']);
   cleanup();
 });
@@ -143,9 +138,9 @@ test('checking → complete → stopping → stopped when every piece is on disk
 test('a scripted seeder (have-all, unchoke, answers requests) brings the download to complete', async () => {
   for (const direction of ['outgoing', 'incoming'] as const) {
     const storage = torrent.emptyStorage();
-    const { state, emitted, connectSeeder, cleanup } = startTorrent(storage, { seed: true });
+    const { actor, emitted, connectSeeder, cleanup } = startTorrent(storage, { seed: true });
     const far = connectSeeder({ direction });
-    await until(() => state().matches('seeding'), `complete (${direction})`);
+    await until(() => torrentState(actor) === 'seeding', { what: `complete (${direction})`, intervalMs: 0 });
     await assertHolds(storage);
     const verified = emitted.filter((e) => e.type === 'piece-verified');
     assert.equal(verified.length, meta.pieceCount);
@@ -156,7 +151,7 @@ test('a scripted seeder (have-all, unchoke, answers requests) brings the downloa
     );
     assert.ok(emitted.some((e) => e.type === 'peer-connected' && e.client === 'Transmission 3.00' && e.direction === direction));
     assert.equal(types(emitted).filter((t) => t === 'complete').length, 1);
-    assert.equal(state().context.download.stats.bytes, meta.length, 'every byte fetched once');
+    assert.equal(transferStats(actor).download.bytes, meta.length, 'every byte fetched once');
     // We told the seeder about each piece as it was verified.
     assert.equal(far.received.filter((m) => m.type === 'have').length, meta.pieceCount);
     cleanup();
@@ -165,11 +160,11 @@ test('a scripted seeder (have-all, unchoke, answers requests) brings the downloa
 
 test('incoming: messages the server read along with the handshake (rest) reach the peer and the download', async () => {
   const storage = torrent.emptyStorage();
-  const { state, emitted, connectSeeder, cleanup } = startTorrent(storage);
-  await until(() => state().matches('downloading'), 'downloading');
+  const { actor, state, emitted, connectSeeder, cleanup } = startTorrent(storage);
+  await until(() => torrentState(actor) === 'downloading', { what: 'downloading', intervalMs: 0 });
   connectSeeder({ direction: 'incoming', greetingInRest: true });
-  await until(() => state().status === 'done', 'complete');
-  assert.ok(state().matches('stopped'));
+  await until(() => state().status === 'done', { what: 'complete', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'stopped');
   assert.equal(emitted.filter((e) => e.type === 'piece-verified').length, meta.pieceCount);
   await assertHolds(storage);
   cleanup();
@@ -177,10 +172,10 @@ test('incoming: messages the server read along with the handshake (rest) reach t
 
 test('a partial download fetches only the missing pieces, then stops when not seeding', async () => {
   const storage = await torrent.storageWith([1, 2, 4]);
-  const { state, connectSeeder, cleanup } = startTorrent(storage, { seed: false });
+  const { actor, state, connectSeeder, cleanup } = startTorrent(storage, { seed: false });
   const far = connectSeeder();
-  await until(() => state().status === 'done', 'stopped');
-  assert.ok(state().matches('stopped'));
+  await until(() => state().status === 'done', { what: 'stopped', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'stopped');
   await assertHolds(storage);
   const requested = new Set(far.received.filter((m) => m.type === 'request').map((m) => (m as { index: number }).index));
   assert.deepEqual([...requested].sort(), [0, 3, 5]);
@@ -205,85 +200,85 @@ test('STOP while downloading: peers closed, files flushed, then stopped', async 
   };
   const { actor, state, emitted, connectPeer, cleanup } = startTorrent(storage);
   const far = connectPeer();
-  await until(() => emitted.some((e) => e.type === 'peer-connected'), 'the peer connects');
-  await until(() => state().matches('downloading'), 'downloading');
+  await until(() => emitted.some((e) => e.type === 'peer-connected'), { what: 'the peer connects', intervalMs: 0 });
+  await until(() => torrentState(actor) === 'downloading', { what: 'downloading', intervalMs: 0 });
   actor.send({ type: 'STOP' });
-  await until(() => flushes === 1, 'the flush starts');
-  assert.ok(state().matches('stopping'), 'stopping until the files are flushed');
-  await until(() => far.closed, 'the peer connection closes');
+  await until(() => flushes === 1, { what: 'the flush starts', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'stopping', 'stopping until the files are flushed');
+  await until(() => far.closed, { what: 'the peer connection closes', intervalMs: 0 });
   assert.ok(emitted.some((e) => e.type === 'peer-closed' && e.reason === 'torrent stopped'));
   await settle();
-  assert.ok(state().matches('stopping'));
+  assert.ok(torrentState(actor) === 'stopping');
   releaseFlush!();
-  await until(() => state().status === 'done', 'stopped');
-  assert.ok(state().matches('stopped'));
+  await until(() => state().status === 'done', { what: 'stopped', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'stopped');
   cleanup();
 });
 
 test('a write failure while blocks arrive: failed, with the disk’s message, and the peers closed', async () => {
   const storage = torrent.emptyStorage();
-  const { state, emitted, connectSeeder, cleanup } = startTorrent(storage);
-  await until(() => state().matches('downloading'), 'downloading');
+  const { actor, state, emitted, connectSeeder, cleanup } = startTorrent(storage);
+  await until(() => torrentState(actor) === 'downloading', { what: 'downloading', intervalMs: 0 });
   storage.faults.failWrites = true;
   const far = connectSeeder();
-  await until(() => state().status === 'done', 'the failure');
-  assert.ok(state().matches('failed'));
-  assert.match(state().context.error ?? '', /^write failed: cannot write \d+ bytes at \d+: no space left on the device$/);
+  await until(() => state().status === 'done', { what: 'the failure', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'failed');
+  assert.match(torrentError(actor) ?? '', /^write failed: cannot write \d+ bytes at \d+: no space left on the device$/);
   const failed = emitted.filter((e) => e.type === 'failed');
-  assert.deepEqual(failed, [{ type: 'failed', message: state().context.error }]);
-  await until(() => far.closed, 'the seeder connection closes');
+  assert.deepEqual(failed, [{ type: 'failed', message: torrentError(actor) }]);
+  await until(() => far.closed, { what: 'the seeder connection closes', intervalMs: 0 });
   cleanup();
 });
 
 test('PAUSE stops requesting and cancels what is outstanding; RESUME asks again', async () => {
-  const { actor, state, child, connectPeer, cleanup } = startTorrent(torrent.emptyStorage());
-  await until(() => state().matches('downloading'), 'downloading');
+  const { actor, child, connectPeer, cleanup } = startTorrent(torrent.emptyStorage());
+  await until(() => torrentState(actor) === 'downloading', { what: 'downloading', intervalMs: 0 });
   // A seeder that unchokes but never answers: requests stay outstanding.
   const far = connectPeer();
   far.onMessage((m) => m.type === 'handshake' && far.send({ type: 'have-all' }, { type: 'unchoke' }));
-  await until(() => far.received.some((m) => m.type === 'request'), 'requests');
-  assert.ok(child('downloader')?.matches('downloading'));
+  await until(() => far.received.some((m) => m.type === 'request'), { what: 'requests', intervalMs: 0 });
+  assert.ok(child('downloader')?.matches({ stage: 'fetching', activity: 'running' }));
   const requested = far.received.filter((m) => m.type === 'request').length;
   far.take();
 
   actor.send({ type: 'PAUSE' });
-  assert.ok(state().matches('paused'));
-  assert.equal(child('downloader')?.value, 'paused');
+  assert.ok(torrentState(actor) === 'paused');
+  assert.ok(child('downloader')?.matches({ activity: 'paused' }));
   await settle();
   const cancels = far.take();
   assert.equal(cancels.filter((m) => m.type === 'cancel').length, requested, 'every outstanding request cancelled');
   assert.ok(cancels.every((m) => m.type === 'cancel'));
 
   actor.send({ type: 'RESUME' });
-  assert.ok(state().matches('downloading'));
-  assert.ok(child('downloader')?.matches('downloading'));
-  await until(() => far.received.some((m) => m.type === 'request'), 'requests again');
+  assert.ok(torrentState(actor) === 'downloading');
+  assert.ok(child('downloader')?.matches({ stage: 'fetching', activity: 'running' }));
+  await until(() => far.received.some((m) => m.type === 'request'), { what: 'requests again', intervalMs: 0 });
   cleanup();
 });
 
 test('PAUSE with no peer connected holds until RESUME, even when a peer arrives meanwhile', async () => {
-  const { actor, state, child, connectSeeder, cleanup } = startTorrent(torrent.emptyStorage());
-  await until(() => state().matches('downloading'), 'downloading');
+  const { actor, child, connectSeeder, cleanup } = startTorrent(torrent.emptyStorage());
+  await until(() => torrentState(actor) === 'downloading', { what: 'downloading', intervalMs: 0 });
   actor.send({ type: 'PAUSE' });
-  assert.ok(state().matches('paused'));
-  assert.equal(child('downloader')?.value, 'paused');
+  assert.ok(torrentState(actor) === 'paused');
+  assert.ok(child('downloader')?.matches({ activity: 'paused' }));
   const far = connectSeeder();
-  await until(() => far.received.some((m) => m.type === 'have-none'), 'the greeting');
+  await until(() => far.received.some((m) => m.type === 'have-none'), { what: 'the greeting', intervalMs: 0 });
   await settle(20);
   assert.equal(far.received.filter((m) => m.type === 'request').length, 0, 'nothing requested while paused');
-  assert.equal(child('downloader')?.value, 'paused');
+  assert.ok(child('downloader')?.matches({ activity: 'paused' }));
   actor.send({ type: 'RESUME' });
-  await until(() => state().matches('stopped'), 'complete after RESUME');
+  await until(() => torrentState(actor) === 'stopped', { what: 'complete after RESUME', intervalMs: 0 });
   cleanup();
 });
 
 test('maxPeers: connections beyond the limit are refused (their socket destroyed)', async () => {
-  const { state, connectPeer, cleanup } = startTorrent(torrent.emptyStorage(), { maxPeers: 2 });
+  const { actor, connectPeer, cleanup } = startTorrent(torrent.emptyStorage(), { maxPeers: 2 });
   const first = connectPeer();
   const second = connectPeer({ direction: 'incoming' });
   const third = connectPeer();
   await settle();
-  assert.equal(state().context.peers.size, 2);
+  assert.equal(torrentPeers(actor, 0).length, 2);
   assert.equal(third.closed, true, 'the third connection was refused');
   assert.equal(first.closed, false);
   assert.equal(second.closed, false);
@@ -294,50 +289,50 @@ test('maxPeers: connections beyond the limit are refused (their socket destroyed
 test('a peer whose pieces fail their hash 3 times is banned and disconnected', async () => {
   const storage = torrent.emptyStorage();
   const badId = peerId(666);
-  const { state, emitted, connectSeeder, cleanup } = startTorrent(storage);
+  const { actor, state, emitted, connectSeeder, cleanup } = startTorrent(storage);
   const far = connectSeeder({ corrupt: true, id: badId });
-  await until(() => far.closed, 'the corrupt seeder is disconnected');
+  await until(() => far.closed, { what: 'the corrupt seeder is disconnected', intervalMs: 0 });
   const closedAt = emitted.findIndex((e) => e.type === 'peer-closed');
   const closed = emitted[closedAt];
   assert.ok(closed && closed.type === 'peer-closed');
   assert.equal(closed.reason, 'banned: sent 3 pieces that failed their hash');
   assert.equal(emitted.slice(0, closedAt).filter((e) => e.type === 'piece-failed').length, 3, 'banned at the third failure, not before');
-  assert.equal(state().context.strikes.get(badId.toString('hex')), 3);
-  assert.ok(state().context.banned.has(badId.toString('hex')));
-  assert.ok(state().matches('downloading'), 'the torrent carries on');
-  assert.equal(state().context.picker.haveCount, 0);
+  assert.equal(torrentSuspects(actor).strikes.get(badId.toString('hex')), 3);
+  assert.ok(torrentSuspects(actor).banned.includes(badId.toString('hex')));
+  assert.ok(torrentState(actor) === 'downloading', 'the torrent carries on');
+  assert.equal(torrentProgress(actor, 0).have, 0);
 
   // It comes back: refused as banned. An honest peer then completes the download.
   const again = connectSeeder({ corrupt: true, id: badId, direction: 'incoming' });
-  await until(() => again.closed, 'the banned peer is refused');
+  await until(() => again.closed, { what: 'the banned peer is refused', intervalMs: 0 });
   assert.ok(emitted.some((e) => e.type === 'peer-closed' && e.reason === 'banned peer'));
   connectSeeder();
-  await until(() => state().status === 'done', 'complete from the honest seeder');
-  assert.ok(state().matches('stopped'));
+  await until(() => state().status === 'done', { what: 'complete from the honest seeder', intervalMs: 0 });
+  assert.ok(torrentState(actor) === 'stopped');
   await assertHolds(storage);
   cleanup();
 });
 
 test('maxHashFailures sets the number of strikes', async () => {
-  const { state, emitted, connectSeeder, cleanup } = startTorrent(torrent.emptyStorage(), { maxHashFailures: 1 });
+  const { actor, emitted, connectSeeder, cleanup } = startTorrent(torrent.emptyStorage(), { maxHashFailures: 1 });
   const far = connectSeeder({ corrupt: true });
-  await until(() => far.closed, 'banned at the first failure');
+  await until(() => far.closed, { what: 'banned at the first failure', intervalMs: 0 });
   const closedAt = emitted.findIndex((e) => e.type === 'peer-closed');
   assert.deepEqual(emitted[closedAt], { type: 'peer-closed', address: '10.0.0.9:50000', reason: 'banned: sent 1 piece that failed their hash' });
   assert.equal(emitted.slice(0, closedAt).filter((e) => e.type === 'piece-failed').length, 1);
-  assert.equal([...state().context.strikes.values()][0], 1);
+  assert.equal([...torrentSuspects(actor).strikes.values()][0], 1);
   cleanup();
 });
 
 test('a second connection from the same peer id is closed as a duplicate', async () => {
   const id = peerId(42);
-  const { state, emitted, connectPeer, cleanup } = startTorrent(torrent.emptyStorage());
+  const { actor, emitted, connectPeer, cleanup } = startTorrent(torrent.emptyStorage());
   const first = connectPeer({ id });
-  await until(() => emitted.some((e) => e.type === 'peer-connected'), 'the first connection');
+  await until(() => emitted.some((e) => e.type === 'peer-connected'), { what: 'the first connection', intervalMs: 0 });
   const second = connectPeer({ id, direction: 'incoming' });
-  await until(() => second.closed, 'the duplicate is closed');
+  await until(() => second.closed, { what: 'the duplicate is closed', intervalMs: 0 });
   assert.ok(emitted.some((e) => e.type === 'peer-closed' && e.reason === 'duplicate connection to the same peer'));
   assert.equal(first.closed, false);
-  assert.equal(state().context.peers.size, 1);
+  assert.equal(torrentPeers(actor, 0).length, 1);
   cleanup();
 });

@@ -19,8 +19,8 @@ import {
   recordEmitted,
   startHttpTracker,
   startUdpTracker,
-  until,
 } from './trackers.js';
+import { until } from '../support/until.js';
 
 // Bytes outside ASCII, so escaping mistakes show.
 const INFO_HASH = Buffer.from('00ff10e0c0a1b2c3d4e5f60718293a4b5c6d7e8f', 'hex');
@@ -104,7 +104,7 @@ test('HTTP: started, periodic, completed and stopped reach the tracker with the 
   );
   const h = startClient({ tiers: [[tracker.url]], transport: createTrackerTransport() });
   try {
-    await until(() => h.of('announce-ok').length === 1, 'the started announce');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the started announce' });
     const [started] = tracker.requests;
     assert.ok(started);
     assert.equal(started.event, 'started');
@@ -128,7 +128,7 @@ test('HTTP: started, periodic, completed and stopped reach the tracker with the 
     await advance(h.clock, 1_799_999);
     assert.equal(tracker.requests.length, 1);
     h.clock.increment(1);
-    await until(() => h.of('announce-ok').length === 2, 'the regular announce');
+    await until(() => h.of('announce-ok').length === 2, { what: 'the regular announce' });
     assert.equal(tracker.requests[1]?.event, undefined);
     assert.equal(tracker.requests[1]?.trackerId?.toString(), 'tid-1');
 
@@ -136,7 +136,7 @@ test('HTTP: started, periodic, completed and stopped reach the tracker with the 
     h.stats.left = 0;
     h.stats.downloaded = 1000;
     h.actor.send({ type: 'COMPLETED' });
-    await until(() => h.of('announce-ok').length === 3, 'the completed announce');
+    await until(() => h.of('announce-ok').length === 3, { what: 'the completed announce' });
     assert.equal(tracker.requests[2]?.event, 'completed');
     assert.equal(tracker.requests[2]?.left, 0);
     assert.equal(tracker.requests[2]?.downloaded, 1000);
@@ -146,7 +146,7 @@ test('HTTP: started, periodic, completed and stopped reach the tracker with the 
     assert.equal(tracker.requests.length, 3);
 
     h.actor.send({ type: 'STOP' });
-    await until(() => done(h), 'the actor to stop');
+    await until(() => done(h), { what: 'the actor to stop' });
     assert.equal(tracker.requests[3]?.event, 'stopped');
     assert.equal(tracker.requests[3]?.numwant, 0);
     assert.equal(tracker.requests.length, 4);
@@ -167,7 +167,7 @@ test('HTTP: a failure reason fails that URL with its message, then the client ba
   const tracker = await startHttpTracker((_request, index): HttpTrackerAnswer => (index === 0 ? { failure: 'unregistered torrent' } : {}));
   const h = startClient({ tiers: [[tracker.url]], transport: createTrackerTransport() });
   try {
-    await until(() => h.of('announce-failed').length === 1, 'the failure');
+    await until(() => h.of('announce-failed').length === 1, { what: 'the failure' });
     assert.deepEqual(h.of('announce-failed'), [
       { type: 'announce-failed', url: tracker.url, event: 'started', error: 'unregistered torrent' },
     ]);
@@ -175,7 +175,7 @@ test('HTTP: a failure reason fails that URL with its message, then the client ba
     await advance(h.clock, 14_999);
     assert.equal(tracker.requests.length, 1);
     h.clock.increment(1);
-    await until(() => h.of('announce-ok').length === 1, 'the retry');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the retry' });
     // The tracker never accepted the first one, so the retry is still `started`.
     assert.equal(tracker.requests[1]?.event, 'started');
   } finally {
@@ -192,7 +192,7 @@ test('HTTP: a URL that refuses connections fails over to the next, which moves t
   const good = await startHttpTracker();
   const h = startClient({ tiers: [[refusedUrl, good.url]], transport: createTrackerTransport() });
   try {
-    await until(() => h.of('announce-ok').length === 1, 'the second URL to answer');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the second URL to answer' });
     assert.deepEqual(
       h.emitted.map((e) => [e.type, e.url]),
       [
@@ -207,7 +207,7 @@ test('HTTP: a URL that refuses connections fails over to the next, which moves t
 
     // The next announce goes straight to the tracker that answered.
     h.clock.increment(1_800_000);
-    await until(() => h.of('announce-ok').length === 2, 'the regular announce');
+    await until(() => h.of('announce-ok').length === 2, { what: 'the regular announce' });
     assert.deepEqual(h.of('announce').map((e) => e.url), [refusedUrl, good.url, good.url]);
   } finally {
     h.actor.stop();
@@ -225,7 +225,7 @@ test('HTTP: an oversized reply and a silent tracker fail; the next tier answers'
     timeouts: { httpMs: 300 },
   });
   try {
-    await until(() => h.of('announce-ok').length === 1, 'the third tier to answer');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the third tier to answer' });
     const failures = h.of('announce-failed');
     assert.equal(failures.length, 2);
     assert.equal(failures[0]?.url, big.url);
@@ -248,7 +248,7 @@ test('UDP: lifecycle over BEP 15, reusing the connection id within 60 s and reco
   const h = startClient({ tiers: [[tracker.url]], transport: createTrackerTransport() });
   const announces = () => tracker.log.filter((e): e is UdpAnnounceRequest => e.action === 'announce');
   try {
-    await until(() => h.of('announce-ok').length === 1, 'the started announce');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the started announce' });
     assert.deepEqual(tracker.log.map((e) => e.action), ['connect', 'announce']);
     const first = announces()[0]!;
     assert.equal(first.event, 'started');
@@ -274,14 +274,14 @@ test('UDP: lifecycle over BEP 15, reusing the connection id within 60 s and reco
     await advance(h.clock, 30_000);
     h.stats.left = 0;
     h.actor.send({ type: 'COMPLETED' });
-    await until(() => h.of('announce-ok').length === 2, 'the completed announce');
+    await until(() => h.of('announce-ok').length === 2, { what: 'the completed announce' });
     assert.deepEqual(tracker.log.map((e) => e.action), ['connect', 'announce', 'announce']);
     assert.equal(announces()[1]?.event, 'completed');
     assert.equal(announces()[1]?.connectionId, first.connectionId);
 
     // 90 s after the connect: the id is too old, so a new connect comes first.
     h.clock.increment(60_000);
-    await until(() => h.of('announce-ok').length === 3, 'the regular announce');
+    await until(() => h.of('announce-ok').length === 3, { what: 'the regular announce' });
     assert.deepEqual(tracker.log.map((e) => e.action), ['connect', 'announce', 'announce', 'connect', 'announce']);
     const second = tracker.log[3] as { connectionId: bigint };
     assert.notEqual(second.connectionId, first.connectionId);
@@ -289,7 +289,7 @@ test('UDP: lifecycle over BEP 15, reusing the connection id within 60 s and reco
     assert.equal(announces()[2]?.connectionId, second.connectionId);
 
     h.actor.send({ type: 'STOP' });
-    await until(() => done(h), 'the actor to stop');
+    await until(() => done(h), { what: 'the actor to stop' });
     assert.equal(announces()[3]?.event, 'stopped');
     assert.equal(announces()[3]?.numWant, 0);
     assert.equal(announces()[3]?.connectionId, second.connectionId);
@@ -313,7 +313,7 @@ test('UDP: a tracker on IPv6 answers in the 18-byte peer format', async (t) => {
   }
   const h = startClient({ tiers: [[tracker.url]], transport: createTrackerTransport() });
   try {
-    await until(() => h.of('announce-ok').length === 1, 'the started announce');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the started announce' });
     assert.deepEqual(h.found, [{ peers, source: tracker.url }]);
   } finally {
     h.actor.stop();
@@ -327,10 +327,10 @@ test('UDP: replies for another transaction are ignored; if nothing else comes th
   const a = startClient({ tiers: [[noisy.url]], transport: createTrackerTransport() });
   const b = startClient({ tiers: [[stray.url]], transport: createTrackerTransport(), timeouts: { udpMs: 80, udpAttempts: 2 } });
   try {
-    await until(() => a.of('announce-ok').length === 1, 'the noisy tracker to be understood');
+    await until(() => a.of('announce-ok').length === 1, { what: 'the noisy tracker to be understood' });
     assert.equal(a.of('announce-failed').length, 0);
 
-    await until(() => b.of('announce-failed').length === 1, 'the stray-only tracker to time out');
+    await until(() => b.of('announce-failed').length === 1, { what: 'the stray-only tracker to time out' });
     assert.equal(b.of('announce-failed')[0]?.error, `tracker udp://127.0.0.1:${new URL(stray.url).port}: timed out after 160 ms`);
     // The connect was sent twice (80 ms, then a retransmission waiting 160 ms); no announce followed.
     assert.deepEqual(stray.log.map((e) => e.action), ['connect', 'connect']);
@@ -347,10 +347,10 @@ test('UDP: an error packet fails the URL with its message, and the next try conn
   const tracker = await startUdpTracker({ errorFor: (n) => (n === 1 ? 'unknown connection id' : undefined) });
   const h = startClient({ tiers: [[tracker.url]], transport: createTrackerTransport() });
   try {
-    await until(() => h.of('announce-ok').length === 1, 'the started announce');
+    await until(() => h.of('announce-ok').length === 1, { what: 'the started announce' });
     await advance(h.clock, 10_000);
     h.actor.send({ type: 'COMPLETED' });
-    await until(() => h.of('announce-failed').length === 1, 'the error');
+    await until(() => h.of('announce-failed').length === 1, { what: 'the error' });
     assert.deepEqual(h.of('announce-failed')[0], {
       type: 'announce-failed',
       url: tracker.url,
@@ -360,7 +360,7 @@ test('UDP: an error packet fails the URL with its message, and the next try conn
     assert.equal(h.state(), 'backingOff');
     // 25 s after the first connect its id would still be young, but it is not trusted any more.
     h.clock.increment(backoffMs(1));
-    await until(() => h.of('announce-ok').length === 2, 'the retry');
+    await until(() => h.of('announce-ok').length === 2, { what: 'the retry' });
     assert.deepEqual(tracker.log.map((e) => e.action), ['connect', 'announce', 'announce', 'connect', 'announce']);
     assert.equal((tracker.log[4] as UdpAnnounceRequest).event, 'completed');
   } finally {

@@ -20,7 +20,7 @@ import {
   type TrackerServerTransport,
 } from '../../src/env/tracker-server-transport.js';
 import { decodeUdpResponse, encodeUdpConnectRequest, parseAnnounceResponse } from '../../src/protocol/tracker/index.js';
-import type { TrackerHttpReply } from '../../src/tracker/http-routes.js';
+import type { TrackerHttpReply } from '../../src/protocol/tracker/index.js';
 import { announceQuery } from '../tracker/core-helpers.js';
 import { settle } from '../support/event-loop.js';
 import { SteppingClock } from '../support/stepping-clock.js';

@@ -188,15 +188,6 @@ export async function flush(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Waits (real time, bounded) until `predicate` holds. */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 /** Every event the actor emits, in order. */
 export function recordEmitted<T>(actor: AnyActorRef): T[] {
   const events: T[] = [];

@@ -8,6 +8,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseTorrent } from '../../src/protocol/metainfo/index.js';
+import { decodeUdpRequest, encodeUdpResponse } from '../../src/protocol/tracker/index.js';
+import { settleWithin } from '../support/child-output.js';
 import { type CliEvent, type CliProcess, type CliResult, runCli, startCli } from '../support/cli.js';
 
 const LOOPBACK = ['--port', '0', '--bind', '127.0.0.1', '--json'];
@@ -147,21 +149,33 @@ test('seed → download → download --seed serves a third peer once the seeder 
 });
 
 test('the first SIGINT waits for the tracker to hear `stopped`; a second one exits at once', async () => {
-  // A UDP tracker that never answers: the stopped announce waits for its timeout (seconds).
+  // A UDP tracker that hands out connection ids but never answers an announce: the stopped announce
+  // waits for its timeout (seconds).
   const silent = dgram.createSocket('udp4');
+  let heardStopped!: () => void;
+  const stoppedHeard = new Promise<void>((resolve) => (heardStopped = resolve));
+  silent.on('message', (packet, from) => {
+    const request = decodeUdpRequest(packet);
+    if (request.action === 'connect') {
+      silent.send(encodeUdpResponse({ action: 'connect', transactionId: request.transactionId, connectionId: 0x5eed_0000n }, 'IPv4'), from.port, from.address);
+    }
+    if (request.action === 'announce' && request.event === 'stopped') heardStopped();
+  });
   await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
   const swarm = makeSwarmFolder([`udp://127.0.0.1:${silent.address().port}/announce`]);
   const download = startCli(['download', swarm.torrent, ...LOOPBACK, '-o', path.join(swarm.root, 'out')], { timeoutMs: 30_000 });
   try {
     await download.waitForEvent((e) => e.event === 'checked');
     download.child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await settleWithin(stoppedHeard, 5000, () => `the tracker heard no stopped announce after SIGINT; stderr: ${download.stderr()}`);
     assert.equal(download.child.exitCode, null, 'still stopping after the first signal');
     const secondAt = performance.now();
     download.child.kill('SIGINT');
     const exit = await download.exitWithin(5000);
     assert.equal(exit.status, 130);
     assert.ok(performance.now() - secondAt < 1500, 'the second signal exits at once');
+    // The first stop had not finished (it reports `stopped` when it has): it was waiting for the tracker.
+    assert.ok(!download.events().some((e) => e.event === 'stopped'), `the first stop ended by itself: ${download.stdout()}`);
   } finally {
     download.kill();
     await download.exited;

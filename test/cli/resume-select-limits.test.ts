@@ -7,7 +7,7 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseTorrent } from '../../src/protocol/metainfo/index.js';
-import { hasPiece } from '../../src/storage/piece-verifier.js';
+import { hasBit } from '../../src/util/bits.js';
 import { loadResume } from '../../src/storage/resume.js';
 import { type CliEvent, type CliProcess, runCli, startCli } from '../support/cli.js';
 
@@ -66,7 +66,7 @@ test('SIGINT half-way saves resume data; the rerun trusts it (no hash check, onl
 
     const saved = await loadResume(resumeFile, { infoHash: meta.infoHash, pieceCount: meta.pieceCount, fileCount: meta.files.length });
     assert.ok(saved.ok, saved.ok ? '' : saved.reason);
-    const savedPieces = Array.from({ length: meta.pieceCount }, (_, i) => i).filter((i) => hasPiece(saved.resume.have, i));
+    const savedPieces = Array.from({ length: meta.pieceCount }, (_, i) => i).filter((i) => hasBit(saved.resume.have, i));
     assert.ok(savedPieces.length >= meta.pieceCount / 4 && savedPieces.length < meta.pieceCount, `saved ${savedPieces.length} pieces`);
     // Every piece the resume data vouches for is really on disk.
     const partial = readFileSync(path.join(out, 'movie.bin'));

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { LiveLines, bar, formatEta } from '../../src/cli/report/live-lines.js';
-import { globToRegExp, selectFiles } from '../../src/cli/select.js';
+import { globMatcher, selectFiles } from '../../src/cli/select.js';
 import { UsageError } from '../../src/cli/units.js';
 import type { Metainfo, TorrentFile } from '../../src/protocol/metainfo/index.js';
-import { hasPiece } from '../../src/storage/piece-verifier.js';
+import { hasBit } from '../../src/util/bits.js';
 
 test('globs: * and ? stay within a folder, ** crosses folders, the rest is literal', () => {
   const cases: [string, string, boolean][] = [
@@ -18,7 +18,7 @@ test('globs: * and ? stay within a folder, ** crosses folders, the rest is liter
     ['a.bin', 'aXbin', false],
     ['[x](y).txt', '[x](y).txt', true],
   ];
-  for (const [glob, file, expected] of cases) assert.equal(globToRegExp(glob).test(file), expected, `${glob} vs ${file}`);
+  for (const [glob, file, expected] of cases) assert.equal(globMatcher(glob)(file), expected, `${glob} vs ${file}`);
 });
 
 function meta(files: { path: string[]; length: number; padding?: boolean }[], pieceLength: number): Metainfo {
@@ -43,10 +43,10 @@ test('selectFiles: the pieces of the matching files, boundary pieces included; u
   );
   const c = selectFiles(m, ['b/*.bin']);
   assert.deepEqual(c.files, [1]);
-  assert.deepEqual([0, 1, 2, 3, 4].map((i) => hasPiece(c.wanted, i)), [false, true, true, true, false], 'piece 3 is shared with d.bin');
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => hasBit(c.wanted, i)), [false, true, true, true, false], 'piece 3 is shared with d.bin');
   const both = selectFiles(m, ['share/a.bin', '**/empty']);
   assert.deepEqual(both.files, [0, 2], 'the form with the torrent name matches too');
-  assert.deepEqual([0, 1, 2, 3, 4].map((i) => hasPiece(both.wanted, i)), [true, false, false, false, false]);
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => hasBit(both.wanted, i)), [true, false, false, false, false]);
   assert.throws(() => selectFiles(m, ['*.bin', '*.iso']), (err: unknown) => err instanceof UsageError && /"\*\.iso" matches no file/.test(err.message));
 });
 

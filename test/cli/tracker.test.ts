@@ -13,6 +13,7 @@ import { UsageError } from '../../src/cli/units.js';
 import { parseAnnounceResponse } from '../../src/protocol/tracker/index.js';
 import { announceQuery } from '../tracker/core-helpers.js';
 import { hash } from '../tracker/registry-helpers.js';
+import { watchChildOutput } from '../support/child-output.js';
 import { httpGet, rawUdpClient } from '../tracker/udp-client.js';
 
 const runner = fileURLToPath(new URL('./tracker-runner.ts', import.meta.url));
@@ -20,9 +21,10 @@ const tsx = import.meta.resolve('tsx');
 
 interface RunningCli {
   child: ChildProcess;
-  lines: string[];
+  /** The complete stdout lines so far. */
+  readonly lines: string[];
   stderr: () => string;
-  /** The first stdout line that matches, within `ms`. */
+  /** The first stdout line that matches, within `ms`; rejects if the process exits first. */
   line(match: RegExp, ms?: number): Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -33,37 +35,19 @@ function startTrackerCli(options: Partial<TrackerCommandOptions>): RunningCli {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const lines: string[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    const parts = (partial + s).split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
+  const output = watchChildOutput(child, 'actorrent tracker', (line) => [line]);
+  const exited = output.closed.then((end) => {
+    clearTimeout(killer);
+    return end;
   });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal });
-    }),
-  );
   return {
     child,
-    lines,
-    stderr: () => stderr,
-    exited,
-    async line(match, ms = 15_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const found = lines.find((l) => match.test(l));
-        if (found) return found;
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`no line matching ${match} (exit ${child.exitCode}); stdout: ${lines.join('\n')}; stderr: ${stderr}`);
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    get lines() {
+      return output.events();
     },
+    stderr: output.stderr,
+    exited,
+    line: (match, ms = 15_000) => output.waitForEvent((line) => match.test(line), ms),
   };
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { filter, firstValueFrom } from 'rxjs';
 import { makePayload, startSession, withTimeout } from './swarm-helpers.js';
 import type { Session } from '../../src/session.js';
 
@@ -66,10 +67,12 @@ test('a leecher that loses its only seeder mid-download finishes from a second s
       20_000,
       'a fifth of the pieces',
     );
+    // Its only connection is the seeder's: the leecher sees it closed.
+    const seederGone = firstValueFrom(download.events$.pipe(filter((e) => e.type === 'peer-closed')));
     await first.close();
     const stalledAt = download.progress().have;
     assert.ok(stalledAt < payload.meta.pieceCount, 'the download finished before the seeder left');
-    await new Promise((r) => setTimeout(r, 300));
+    await withTimeout(seederGone, 10_000, 'the leecher seeing the seeder leave');
     assert.equal(download.progress().peers, 0);
 
     const second = await startSession();

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { filter, firstValueFrom } from 'rxjs';
 import { makePayload, startSession, withTimeout } from './swarm-helpers.js';
+import { until } from '../support/until.js';
 
 for (const multiFile of [false, true]) {
   test(`one seeder → one leecher over loopback TCP, ${multiFile ? 'multi-file (nested, zero-length)' : 'single file'}`, async () => {
@@ -38,14 +40,18 @@ test('two peers that dial each other at the same moment keep exactly one connect
     await withTimeout(seeding.whenComplete(), 10_000, 'seeder check');
     const leechDir = payload.dir('leech');
     const download = b.add(payload.meta, { downloadDir: leechDir, seed: true });
+    // Each side closes the duplicate: one peer-closed on each, whichever side decided.
+    const closed = [seeding, download].map((side) => firstValueFrom(side.events$.pipe(filter((e) => e.type === 'peer-closed'))));
     // Both dial at once: each side sees one incoming and one outgoing connection to the same peer id.
     seeding.addPeers([{ host: '127.0.0.1', port: b.port }]);
     download.addPeers([{ host: '127.0.0.1', port: a.port }]);
     await withTimeout(download.whenComplete(), 10_000, 'download over the surviving connection');
     payload.assertSame(leechDir);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(seeding.progress().peers, 1);
-    assert.equal(download.progress().peers, 1);
+    await withTimeout(Promise.all(closed), 10_000, 'the duplicate connection closed on both sides');
+    // The other connection stays (it may still be finishing its handshake on one side).
+    await until(() => seeding.progress().peers === 1 && download.progress().peers === 1, {
+      what: () => `one connection left on each side (peers: ${seeding.progress().peers} and ${download.progress().peers})`,
+    });
   } finally {
     await b.close();
     await a.close();

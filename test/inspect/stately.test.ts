@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { createActor, createMachine } from 'xstate';
 import { startStatelyInspector } from '../../src/inspect/stately.js';
+import { settleWithin } from '../support/child-output.js';
 
 const machine = createMachine({
   id: 'store',
@@ -26,20 +27,24 @@ test('--inspect relay: prints the URL, hands loopback clients the events (late o
     b.stop();
 
     // Connected after the events: the relay replays them.
-    ws = new WebSocket(`ws://127.0.0.1:${inspector.port}/events`);
-    ws.on('message', (data) => received.push(JSON.parse(data.toString()) as Record<string, unknown>));
-    const deadline = Date.now() + 10_000;
-    while (!received.some((e) => e['type'] === '@xstate.snapshot' && (e['snapshot'] as { value?: unknown }).value === 'writing')) {
-      assert.ok(Date.now() < deadline, `no snapshot in writing among ${JSON.stringify(received)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const client = new WebSocket(`ws://127.0.0.1:${inspector.port}/events`);
+    ws = client;
+    const writing = (e: Record<string, unknown>) => e['type'] === '@xstate.snapshot' && (e['snapshot'] as { value?: unknown }).value === 'writing';
+    const sawWriting = new Promise<void>((resolve) =>
+      client.on('message', (data) => {
+        const event = JSON.parse(data.toString()) as Record<string, unknown>;
+        received.push(event);
+        if (writing(event)) resolve();
+      }),
+    );
+    await settleWithin(sawWriting, 10_000, () => `no snapshot in writing among ${JSON.stringify(received)}`);
     const actors = received.filter((e) => e['type'] === '@xstate.actor');
     assert.equal(actors.length, 2);
     assert.notEqual(actors[0]!['sessionId'], actors[1]!['sessionId']);
     assert.ok(actors.every((e) => e['name'] === 'store' && typeof e['definition'] === 'string'));
     const store = received.find((e) => e['type'] === '@xstate.event' && (e['event'] as { type: string }).type === 'STORE')!;
     assert.deepEqual(store['event'], { type: 'STORE', blocks: [{ bytes: 16384 }] });
-    const snapshot = received.find((e) => e['type'] === '@xstate.snapshot' && (e['snapshot'] as { value?: unknown }).value === 'writing')!;
+    const snapshot = received.find(writing)!;
     assert.deepEqual((snapshot['snapshot'] as { context: unknown }).context, { lastPiece: { bytes: 0 } });
     assert.ok(!JSON.stringify(received).includes('"type":"Buffer"'));
   } finally {

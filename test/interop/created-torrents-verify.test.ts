@@ -10,10 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseTorrent } from '../../src/protocol/metainfo/index.js';
 import { createTorrentFromPath } from '../../src/storage/create-torrent.js';
 import { hasLibtorrent, requireTool } from '../support/tools.js';
+import { until } from '../support/until.js';
 import { aria2ShowFiles, aria2Verify } from './clients/aria2.js';
 import { freePort } from './clients/bounded.js';
 import { libtorrentCheck } from './clients/libtorrent.js';
@@ -121,11 +121,11 @@ describe('torrents created by actorrent are accepted and verified by real client
       }
       for (const c of cases) {
         let info = await daemon.info(c.infohash);
-        const deadline = Date.now() + 20_000;
-        while (!(info.percentDone === '100%' && !/verif/i.test(info.state)) && Date.now() < deadline) {
-          await sleep(200);
-          info = await daemon.info(c.infohash);
-        }
+        await until(async () => (info = await daemon.info(c.infohash)).percentDone === '100%' && !/verif/i.test(info.state), {
+          what: () => `${c.label}: verification done (${JSON.stringify(info)})`,
+          timeoutMs: 20_000,
+          intervalMs: 200,
+        });
         assert.equal(info.hash, c.infohash, c.label);
         assert.equal(info.percentDone, '100%', `${c.label}: ${JSON.stringify(info)}`);
         // "Have: 3.16 MB (3.16 MB verified)": all that it has, it hash-checked.

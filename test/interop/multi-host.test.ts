@@ -16,14 +16,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makePayload } from '../engine/swarm-helpers.js';
 import { hasLibtorrent, requireTool } from '../support/tools.js';
+import { until } from '../support/until.js';
 import { writeTorrentWithAnnounce } from './clients/announce.js';
 import type { BackgroundProcess } from './clients/background.js';
 import { type Host, type HostNetwork, actorrentCommand, createHostNetwork, removeLeftovers } from './clients/netns.js';
 import { startLibtorrentTrackerPeer } from './clients/tracker-interop.js';
-import { type Transmission, startTransmission } from './clients/transmission.js';
+import { type Transmission, type TransmissionInfo, startTransmission } from './clients/transmission.js';
 
 const SIZE = 4_000_000;
 const SUBNET = '10.201.0';
@@ -57,13 +57,12 @@ function requireTransmission(t: { diagnostic(message: string): void }): boolean 
 async function transmissionLeech(daemon: Transmission, torrentFile: string, dir: string, hash: string): Promise<void> {
   await daemon.remote(['-a', torrentFile, '-w', dir]);
   await daemon.remote(['-t', hash, '-s']);
-  const deadline = Date.now() + 50_000;
-  for (;;) {
-    const info = await daemon.info(hash);
-    if (info.percentDone === '100%' && /Seeding|Idle|Finished/.test(info.state)) return;
-    if (Date.now() > deadline) throw new Error(`Transmission did not complete: ${JSON.stringify(info)}`);
-    await sleep(250);
-  }
+  let info: TransmissionInfo | undefined;
+  await until(async () => (info = await daemon.info(hash)).percentDone === '100%' && /Seeding|Idle|Finished/.test(info.state), {
+    what: () => `Transmission completing: ${JSON.stringify(info)}`,
+    timeoutMs: 50_000,
+    intervalMs: 250,
+  });
 }
 
 /** Byte-exact, except that Transmission does not create zero-length files (if it made one, it is empty). */

@@ -10,11 +10,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makePayload } from '../engine/swarm-helpers.js';
 import { type CliProcess, startCli } from '../support/cli.js';
 import { requireTool } from '../support/tools.js';
-import { type Transmission, startTransmission } from './clients/transmission.js';
+import { until } from '../support/until.js';
+import { type Transmission, type TransmissionInfo, startTransmission } from './clients/transmission.js';
 
 const SIZE = 4_000_000; // not a multiple of either piece length: the last piece is short
 const layouts = [
@@ -28,13 +28,12 @@ async function seedWith(daemon: Transmission, torrentFile: string, dir: string, 
   await daemon.remote(['-a', torrentFile, '-w', dir]);
   await daemon.remote(['-t', hash, '-v']);
   await daemon.remote(['-t', hash, '-s']);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const info = await daemon.info(hash);
-    if (info.percentDone === '100%' && /Seeding|Idle/.test(info.state)) return;
-    if (Date.now() > deadline) throw new Error(`Transmission did not start seeding: ${JSON.stringify(info)}`);
-    await sleep(200);
-  }
+  let info: TransmissionInfo | undefined;
+  await until(async () => (info = await daemon.info(hash)).percentDone === '100%' && /Seeding|Idle/.test(info.state), {
+    what: () => `Transmission seeding: ${JSON.stringify(info)}`,
+    timeoutMs: 20_000,
+    intervalMs: 200,
+  });
 }
 
 describe('Transmission → actorrent: peer wire transfers', { timeout: 90_000 }, () => {

@@ -12,7 +12,7 @@ import { hasLibtorrent, requireTool } from '../support/tools.js';
 import { startAria2 } from './clients/aria2.js';
 import type { BackgroundProcess } from './clients/background.js';
 import { freePort } from './clients/bounded.js';
-import { eventually, scrape, startLibtorrentTrackerPeer } from './clients/tracker-interop.js';
+import { scrapeUntil, startLibtorrentTrackerPeer } from './clients/tracker-interop.js';
 
 test('HTTP: a libtorrent seeder and an aria2 leecher find each other through our tracker', { timeout: 60_000 }, async (t) => {
   if (!requireTool(t, hasLibtorrent, 'python3-libtorrent')) return;
@@ -25,7 +25,7 @@ test('HTTP: a libtorrent seeder and an aria2 leecher find each other through our
   try {
     seeder = startLibtorrentTrackerPeer('seed', payload.torrentFile, payload.seedDir, 45);
     await seeder.waitForEvent((e) => e.event === 'seeding', 15_000);
-    const seen = await eventually(() => scrape(tracker, infoHash, 'http'), (s) => s.complete === 1, 10_000, 'scrape while the seeder is up');
+    const seen = await scrapeUntil(tracker, infoHash, 'http', (s) => s.complete === 1, 10_000, 'scrape while the seeder is up');
     assert.deepEqual(seen, { complete: 1, downloaded: 0, incomplete: 0 });
 
     const out = payload.dir('aria2');
@@ -36,12 +36,12 @@ test('HTTP: a libtorrent seeder and an aria2 leecher find each other through our
 
     // With --seed-time=0 aria2 sends no `completed`, only `stopped` with left=0: a known leecher that
     // reports left=0 has finished, so it is counted as a download all the same.
-    const after = await eventually(() => scrape(tracker, infoHash, 'http'), (s) => s.downloaded === 1 && s.incomplete === 0, 5000, 'scrape after the download');
+    const after = await scrapeUntil(tracker, infoHash, 'http', (s) => s.downloaded === 1 && s.incomplete === 0, 5000, 'scrape after the download');
     assert.deepEqual(after, { complete: 1, downloaded: 1, incomplete: 0 });
     assert.equal(tracker.stats().requests.udp.announce, 0, 'the torrent names the HTTP URL only');
 
     await seeder.stop(8000);
-    const gone = await eventually(() => scrape(tracker, infoHash, 'http'), (s) => s.complete === 0, 5000, 'scrape after the seeder stopped');
+    const gone = await scrapeUntil(tracker, infoHash, 'http', (s) => s.complete === 0, 5000, 'scrape after the seeder stopped');
     assert.deepEqual(gone, { complete: 0, downloaded: 1, incomplete: 0 });
     t.diagnostic(`tracker requests: ${JSON.stringify(tracker.stats().requests)}`);
   } finally {

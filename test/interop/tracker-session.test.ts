@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Session } from '../../src/session.js';
 import { startTracker } from '../../src/tracker-server.js';
 import { makePayload, startSession, withTimeout } from '../engine/swarm-helpers.js';
-import { eventually, scrape } from './clients/tracker-interop.js';
+import { scrapeUntil } from './clients/tracker-interop.js';
 
 for (const over of ['http', 'udp'] as const) {
   test(`actorrent seeder and leecher find each other through our tracker over ${over.toUpperCase()}`, { timeout: 45_000 }, async () => {
@@ -21,7 +21,7 @@ for (const over of ['http', 'udp'] as const) {
       sessions.push(seederSession);
       const seeder = seederSession.add(payload.meta, { downloadDir: payload.seedDir, seed: true });
       await withTimeout(seeder.whenComplete(), 10_000, 'seeder check');
-      await eventually(() => scrape(tracker, payload.meta.infoHash, over), (s) => s.complete === 1, 10_000, 'the seeder announced');
+      await scrapeUntil(tracker, payload.meta.infoHash, over, (s) => s.complete === 1, 10_000, 'the seeder announced');
 
       const leecherSession = await startSession();
       sessions.push(leecherSession);
@@ -31,10 +31,10 @@ for (const over of ['http', 'udp'] as const) {
       payload.assertSame(out);
 
       await leecherSession.close();
-      const afterLeecher = await eventually(() => scrape(tracker, payload.meta.infoHash, over), (s) => s.downloaded === 1 && s.complete === 1, 5000, 'completed, then stopped');
+      const afterLeecher = await scrapeUntil(tracker, payload.meta.infoHash, over, (s) => s.downloaded === 1 && s.complete === 1, 5000, 'completed, then stopped');
       assert.deepEqual(afterLeecher, { complete: 1, downloaded: 1, incomplete: 0 });
       await seederSession.close();
-      await eventually(() => scrape(tracker, payload.meta.infoHash, over), (s) => s.complete === 0, 5000, 'the seeder stopped');
+      await scrapeUntil(tracker, payload.meta.infoHash, over, (s) => s.complete === 0, 5000, 'the seeder stopped');
 
       const requests = tracker.stats().requests;
       const announces = over === 'http' ? requests.http.announce : requests.udp.announce;

@@ -10,7 +10,7 @@ import { makePayload } from '../engine/swarm-helpers.js';
 import { startTracker } from '../../src/tracker-server.js';
 import { hasLibtorrent, requireTool } from '../support/tools.js';
 import type { BackgroundProcess } from './clients/background.js';
-import { eventually, scrape, startLibtorrentTrackerPeer } from './clients/tracker-interop.js';
+import { scrapeUntil, startLibtorrentTrackerPeer } from './clients/tracker-interop.js';
 
 test('UDP: a libtorrent seeder and a libtorrent leecher find each other through our tracker', { timeout: 60_000 }, async (t) => {
   if (!requireTool(t, hasLibtorrent, 'python3-libtorrent')) return;
@@ -22,7 +22,7 @@ test('UDP: a libtorrent seeder and a libtorrent leecher find each other through 
   try {
     seeder = startLibtorrentTrackerPeer('seed', payload.torrentFile, payload.seedDir, 45);
     await seeder.waitForEvent((e) => e.event === 'seeding', 15_000);
-    await eventually(() => scrape(tracker, infoHash, 'udp'), (s) => s.complete === 1, 10_000, 'UDP scrape while the seeder is up');
+    await scrapeUntil(tracker, infoHash, 'udp', (s) => s.complete === 1, 10_000, 'UDP scrape while the seeder is up');
 
     const out = payload.dir('libtorrent-leecher');
     leecher = startLibtorrentTrackerPeer('leech', payload.torrentFile, out, 30);
@@ -37,7 +37,7 @@ test('UDP: a libtorrent seeder and a libtorrent leecher find each other through 
     assert.equal(counts.failed, 0, 'every connection id libtorrent used was accepted');
 
     await seeder.stop(8000);
-    const gone = await eventually(() => scrape(tracker, infoHash, 'udp'), (s) => s.complete === 0, 5000, 'UDP scrape after the seeder stopped');
+    const gone = await scrapeUntil(tracker, infoHash, 'udp', (s) => s.complete === 0, 5000, 'UDP scrape after the seeder stopped');
     assert.deepEqual(gone, { complete: 0, downloaded: 1, incomplete: 0 }, 'both peers said `stopped`; the download was counted');
     t.diagnostic(`tracker requests: ${JSON.stringify(tracker.stats().requests)}`);
   } finally {

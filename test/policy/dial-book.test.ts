@@ -13,12 +13,11 @@ import {
   freeDialSlots,
   markDialing,
   nextRetryAt,
-  parsePeerAddress,
   peerClosed,
   peerConnected,
-  peerKey,
   pickDials,
 } from '../../src/policy/dial-book.js';
+import { parsePeerAddress, peerKey } from '../../src/protocol/peer-address.js';
 
 const options = DEFAULT_DIAL_BOOK_OPTIONS;
 

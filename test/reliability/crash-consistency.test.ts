@@ -6,6 +6,7 @@ import { seededRng } from '../../src/env/rng.js';
 import { makePayload, withTimeout } from '../engine/swarm-helpers.js';
 import { startSeeder } from '../security/harness.js';
 import { type CliEvent, type CliProcess, startCli } from '../support/cli.js';
+import { until } from '../support/until.js';
 import { missingFrom, piecesOnDisk, resumeClaims, servedPiecesByRun } from './on-disk.js';
 
 /**
@@ -52,9 +53,7 @@ test('SIGKILLed 20 times mid-download: resume data stays sound, verified pieces 
       if (!last) {
         if (LONG_RUNS.has(run)) {
           const saved = resumeMtime();
-          const deadline = Date.now() + 10_000;
-          while (resumeMtime() === saved && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-          assert.notEqual(resumeMtime(), saved, `run ${run} saved no resume data in 10 s`);
+          await until(() => resumeMtime() !== saved, { what: `run ${run} saving resume data`, timeoutMs: 10_000, intervalMs: 20 });
           stats.savesMidRun++;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 600)));

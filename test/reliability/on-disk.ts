@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Metainfo, pieceHash } from '../../src/protocol/metainfo/index.js';
 import type { WireTap } from '../../src/engine/peer-wire.js';
-import { hasPiece } from '../../src/storage/piece-verifier.js';
+import { hasBit } from '../../src/util/bits.js';
 import { loadResume } from '../../src/storage/resume.js';
 
 /** What a download folder holds, judged by the test itself: which pieces verify, what resume data claims. */
@@ -30,7 +30,7 @@ export async function resumeClaims(meta: Metainfo, downloadDir: string): Promise
   const loaded = await loadResume(file, { infoHash: meta.infoHash, pieceCount: meta.pieceCount, fileCount: meta.files.length });
   if (!loaded.ok) throw new Error(`resume data is corrupt: ${loaded.reason}`);
   const claims = new Set<number>();
-  for (let i = 0; i < meta.pieceCount; i++) if (hasPiece(loaded.resume.have, i)) claims.add(i);
+  for (let i = 0; i < meta.pieceCount; i++) if (hasBit(loaded.resume.have, i)) claims.add(i);
   return claims;
 }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePayload, withTimeout } from '../engine/swarm-helpers.js';
 import { ClosureLog, listenLiar, startSeeder, startSession } from './harness.js';
+import { until } from '../support/until.js';
 
 /**
  * A raw peer that answers every request with wrong bytes, next to an honest seeder: its pieces fail
@@ -30,13 +31,7 @@ test('a peer sending wrong blocks is banned and the download ends byte-exact fro
     const done = handle.whenComplete();
     done.catch(() => {});
     // The honest seeder joins once the liar has been asked for blocks.
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        const timer = setInterval(() => liar.corrupted > 0 && (clearInterval(timer), resolve()), 5);
-      }),
-      10_000,
-      'requests to the liar',
-    );
+    await until(() => liar.corrupted > 0, { what: 'requests to the liar' });
     handle.addPeers([{ host: '127.0.0.1', port: seeder.session.port }]);
     const reason = await closures.reasonFor(`127.0.0.1:${liar.port}`, 20_000);
     // By strikes (its single-sender pieces failing), or by block once one of them verified from the seeder.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Session, SessionOptions, TorrentHandle } from '../../src/session.js';
+import { filter, firstValueFrom } from 'rxjs';
+import type { Session, SessionOptions, TorrentHandle, TorrentSessionEvent } from '../../src/session.js';
 import { Session as SessionClass } from '../../src/session.js';
 import { HAVE_ALL, type PeerMessage, type Request, UNCHOKE } from '../../src/protocol/wire/index.js';
 import { makePayload, withTimeout } from '../engine/swarm-helpers.js';
@@ -21,7 +22,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
 export class ClosureLog {
   readonly events: { address: string; reason: string }[] = [];
 
-  constructor(handle: TorrentHandle) {
+  constructor(private readonly handle: TorrentHandle) {
     handle.events$.subscribe((e) => {
       if (e.type === 'peer-closed') this.events.push({ address: e.address, reason: e.reason });
     });
@@ -31,14 +32,13 @@ export class ClosureLog {
     return this.events.filter((e) => e.address === address).map((e) => e.reason);
   }
 
+  /** The reason of the first `peer-closed` for `address`: one already seen, or the next one. */
   async reasonFor(address: string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find((e) => e.address === address);
-      if (found) return found.reason;
-      if (Date.now() > deadline) throw new Error(`no peer-closed for ${address} within ${timeoutMs} ms (seen: ${JSON.stringify(this.events)})`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const seen = this.events.find((e) => e.address === address);
+    if (seen) return seen.reason;
+    const closedHere = (e: TorrentSessionEvent): e is Extract<TorrentSessionEvent, { type: 'peer-closed' }> => e.type === 'peer-closed' && e.address === address;
+    const next = firstValueFrom(this.handle.events$.pipe(filter(closedHere)));
+    return (await withTimeout(next, timeoutMs, `a peer-closed for ${address} (seen: ${JSON.stringify(this.events)})`)).reason;
   }
 }
 
@@ -84,8 +84,7 @@ export function blockOf(payload: Payload, request: Pick<Request, 'index' | 'begi
 
 /** The peer key (`address#n`) a torrent gave a connection, for reading its engines' per-peer numbers. */
 export function peerKey(handle: TorrentHandle, address: string): string | undefined {
-  for (const key of handle.actor.getSnapshot().context.peers.keys()) if (key.replace(/#\d+$/, '') === address) return key;
-  return undefined;
+  return handle.peers().find((peer) => peer.address === address)?.key;
 }
 
 /**

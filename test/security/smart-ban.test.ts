@@ -64,9 +64,9 @@ test('smart ban: the peer that sent the corrupt block of a shared piece is banne
     assert.equal(liar.peers.length, 1, 'the banned peer was dialled again');
     const seederClosures = closures.reasonsFor(seederAddress).filter((r) => r !== 'torrent stopped');
     assert.deepEqual(seederClosures, [], 'the honest seeder was disconnected');
-    const context = handle.actor.getSnapshot().context;
-    assert.equal(context.banned.size, 1);
-    assert.equal(context.strikes.size, 0, 'no strikes: no failed piece had a single sender');
+    const suspects = handle.suspects();
+    assert.equal(suspects.banned.length, 1);
+    assert.equal(suspects.strikes.size, 0, 'no strikes: no failed piece had a single sender');
   } finally {
     await session.close();
     await seeder.session.close();

@@ -30,14 +30,16 @@ test('a scripted fake peer talks raw wire messages to a real seeder over the sim
   const got: WireMessage[] = [];
   const peer = new FakePeer(socket).onMessage((message) => got.push(message));
   peer.handshake(meta.infoHash, Buffer.from('-XX0001-fakefakefake'));
-  const until = (what: (m: WireMessage) => boolean) => runSimulation(clock, { until: () => got.some(what), deadline: clock.now() + 30_000 });
+  // Runs simulated time until such a message has come.
+  const simulateUntilReceived = (what: (m: WireMessage) => boolean) =>
+    runSimulation(clock, { until: () => got.some(what), deadline: clock.now() + 30_000 });
 
-  await until((m) => m.type === 'handshake');
+  await simulateUntilReceived((m) => m.type === 'handshake');
   assert.ok(got.some((m) => m.type === 'bitfield' || m.type === 'have-all'), 'the seeder announced its pieces');
   peer.send({ type: 'interested' });
-  await until((m) => m.type === 'unchoke');
+  await simulateUntilReceived((m) => m.type === 'unchoke');
   peer.send({ type: 'request', index: 2, begin: 16 * 1024, length: 16 * 1024 });
-  await until((m) => m.type === 'piece');
+  await simulateUntilReceived((m) => m.type === 'piece');
   const piece = got.find((m) => m.type === 'piece');
   assert.ok(piece?.type === 'piece' && piece.block.equals(bytes.subarray(2 * 64 * 1024 + 16 * 1024, 2 * 64 * 1024 + 32 * 1024)), 'the right bytes');
 

@@ -6,7 +6,8 @@ import BitField from 'bitfield';
 import type { Metainfo } from '../../src/protocol/metainfo/index.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { checkExisting, hasPiece, verifyPiece } from '../../src/storage/piece-verifier.js';
+import { checkExisting, verifyPiece } from '../../src/storage/piece-verifier.js';
+import { hasBit } from '../../src/util/bits.js';
 import { isStorageError, StorageError, type TorrentStorage } from '../../src/storage/storage.js';
 import { awkwardTorrent, makeTorrent, range, setBits, tempDir, writeFilesDirectly } from './helpers.js';
 
@@ -45,7 +46,7 @@ test('checkExisting: complete data on disk → every piece present; the result i
   assert.deepEqual(setBits(have, meta.pieceCount), range(0, meta.pieceCount));
   assert.equal(have[1]! & 0b11, 0, 'spare bits stay clear');
   const bits = new BitField(have);
-  assert.ok(range(0, meta.pieceCount).every((i) => bits.get(i) && hasPiece(have, i)));
+  assert.ok(range(0, meta.pieceCount).every((i) => bits.get(i) && hasBit(have, i)));
   assert.equal(progress.at(-1), 1);
   assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]!));
 });

@@ -1,14 +1,14 @@
 import { Subject } from 'rxjs';
-import type { PeerActor, PeerHandle } from '../../src/engine/peer-handle.js';
+import type { PeerControl, PeerHandle } from '../../src/engine/peer-handle.js';
 import type { PeerWire } from '../../src/engine/peer-wire.js';
 import type { PeerMessage } from '../../src/protocol/wire/index.js';
 
 export type Region = 'amChoking' | 'amInterested' | 'peerInterested' | 'peerChoking';
 
 /**
- * A peer handle without a connection, for the engines and the Uploader: it records the CHOKE /
- * UNCHOKE commands its Peer actor would receive, answers the flag queries (`matches`) the way the
- * Peer machine's regions would, and keeps what the engines send it; messages$ is the test's to drive.
+ * A peer handle without a connection, for the engines and the Uploader: it records the commands
+ * its Peer actor would receive, answers the flag queries the way the Peer machine's regions would,
+ * and keeps what the engines send it; messages$ is the test's to drive.
  */
 export class FakePeer {
   /** Commands received, as the Peer actor would get them. */
@@ -33,18 +33,30 @@ export class FakePeer {
     public rates = { downloadRate: 0, uploadRate: 0 },
     fast = true,
   ) {
-    const actor = {
-      send: (event: { type: string }) => {
-        this.commands.push(event.type);
-        if (event.type === 'CHOKE') this.flags.amChoking = 'choking';
-        if (event.type === 'UNCHOKE') this.flags.amChoking = 'unchoked';
+    const flags = this.flags;
+    const commands = this.commands;
+    const control: PeerControl = {
+      get amChoking() {
+        return flags.amChoking === 'choking';
       },
-      getSnapshot: () => ({
-        matches: (value: { active: Partial<Record<Region, string>> }) =>
-          Object.entries(value.active).every(([region, state]) => this.flags[region as Region] === state),
-      }),
+      get amInterested() {
+        return flags.amInterested === 'yes';
+      },
+      get peerChoking() {
+        return flags.peerChoking === 'choking';
+      },
+      get peerInterested() {
+        return flags.peerInterested === 'yes';
+      },
+      command: (type) => {
+        commands.push(type);
+        if (type === 'CHOKE') flags.amChoking = 'choking';
+        if (type === 'UNCHOKE') flags.amChoking = 'unchoked';
+      },
+      onChoke: () => ({ unsubscribe: () => undefined }),
+      onAnnouncement: () => ({ unsubscribe: () => undefined }),
     };
-    this.handle = { key, address: key, wire: this.wire as unknown as PeerWire, actor: actor as unknown as PeerActor, fast };
+    this.handle = { key, address: key, peerId: key, wire: this.wire as unknown as PeerWire, control, fast };
   }
 
   set interested(on: boolean) {

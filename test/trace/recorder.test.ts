@@ -35,7 +35,7 @@ function setup(metaOverrides: Record<string, unknown> = {}) {
 }
 
 function fakeHandle(events: Subject<TorrentSessionEvent>): TorrentHandle {
-  return { meta, events$: events.asObservable(), actor: { getSnapshot: () => ({ context: { peerId: OUR_ID } }) } } as unknown as TorrentHandle;
+  return { meta, events$: events.asObservable(), localPeerId: OUR_ID, limits: () => ({ pipelineDepth: 128, requestTimeoutMs: 30_000 }) } as unknown as TorrentHandle;
 }
 
 const snapshotEvent = (id: string, value: unknown, context: unknown = {}, status = 'active') =>

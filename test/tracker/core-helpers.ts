@@ -1,6 +1,7 @@
 import { decode, isBDict, type BDict } from '../../src/protocol/bencode/index.js';
 import { percentEncode } from '../../src/protocol/tracker/index.js';
-import { type TrackerHttpReply, handleHttpRequest } from '../../src/tracker/http-routes.js';
+import type { TrackerHttpReply } from '../../src/protocol/tracker/index.js';
+import { handleHttpRequest } from '../../src/tracker/http-routes.js';
 import type { TrackerConfig } from '../../src/tracker/tracker-config.js';
 import { TrackerCore } from '../../src/tracker/tracker-core.js';
 import { handleDatagram } from '../../src/tracker/udp-routes.js';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { watchChildOutput } from '../support/child-output.js';
 import { type CliProcess, runCli, startCli } from '../support/cli.js';
+import { until } from '../support/until.js';
 
 /**
  * `--inspect` and `--ui` on the real CLI: the URLs are printed, events reach a WebSocket client on
@@ -16,16 +17,8 @@ import { type CliProcess, runCli, startCli } from '../support/cli.js';
  */
 
 const LOOPBACK = ['--port', '0', '--bind', '127.0.0.1', '--json'];
-
-async function until<T>(read: () => T | undefined, what: () => string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits on what the processes printed and what the WebSocket clients received. */
+const WAIT = { timeoutMs: 20_000, intervalMs: 50 };
 
 /** The JSON messages a WebSocket client receives. */
 function collect(url: string) {
@@ -62,8 +55,8 @@ test('download --inspect --ui: URLs on stderr, events reach loopback clients, an
       { timeoutMs: 60_000 },
     );
     running.push(leecher);
-    const inspectorUrl = await until(() => /inspector: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(leecher.stderr())?.[1], () => `the inspector URL; stderr: ${leecher.stderr()}`);
-    const dashboardUrl = await until(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(leecher.stderr())?.[1], () => `the dashboard URL; stderr: ${leecher.stderr()}`);
+    const inspectorUrl = await until(() => /inspector: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(leecher.stderr())?.[1], { what: () => `the inspector URL; stderr: ${leecher.stderr()}`, ...WAIT });
+    const dashboardUrl = await until(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(leecher.stderr())?.[1], { what: () => `the dashboard URL; stderr: ${leecher.stderr()}`, ...WAIT });
 
     // The bridge page embeds the hosted inspector and reads our relay (not fetched here: no internet in tests).
     const bridge = await (await fetch(inspectorUrl)).text();
@@ -73,15 +66,15 @@ test('download --inspect --ui: URLs on stderr, events reach loopback clients, an
     clients.push(inspector, dashboard);
 
     await until(
-      () => inspector.parsed().find((e) => e['type'] === '@xstate.snapshot' && JSON.stringify(e['snapshot']).includes('"value":"downloading"')),
-      () => `a snapshot of the torrent downloading (${inspector.messages.length} events)`,
+      () => inspector.parsed().find((e) => e['type'] === '@xstate.snapshot' && JSON.stringify(e['snapshot']).includes('"data":"downloading"')),
+      { what: () => `a snapshot of the torrent downloading (${inspector.messages.length} events)`, ...WAIT },
     );
     const events = inspector.parsed();
     assert.ok(events.some((e) => e['type'] === '@xstate.actor' && e['name'] === 'torrent'), 'the torrent actor is announced');
     assert.ok(events.some((e) => e['type'] === '@xstate.actor' && e['name'] === 'peer'), 'a peer actor is announced');
     assert.ok(events.every((e) => typeof e['sessionId'] === 'string' && e['_version'] === '0.7.2'));
     assert.ok(!inspector.messages.some((m) => m.includes('"type":"Buffer"')), 'no Buffer is serialised');
-    await until(() => dashboard.parsed().find((m) => m['type'] === 'state'), () => 'a dashboard state message');
+    await until(() => dashboard.parsed().find((m) => m['type'] === 'state'), { what: 'a dashboard state message', ...WAIT });
     assert.equal(dashboard.parsed()[0]!['type'], 'hello');
 
     // Done downloading: exits 0 on its own, although our two clients are still connected.
@@ -100,11 +93,11 @@ test('tracker --ui --inspect: the tracker actor on the dashboard; SIGINT still s
   const clients: ReturnType<typeof collect>[] = [];
   try {
     await tracker.waitForEvent((e) => e.event === 'listening');
-    const dashboardUrl = await until(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(tracker.stderr())?.[1], () => `the dashboard URL; stderr: ${tracker.stderr()}`);
+    const dashboardUrl = await until(() => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(tracker.stderr())?.[1], { what: () => `the dashboard URL; stderr: ${tracker.stderr()}`, ...WAIT });
     assert.match(tracker.stderr(), /inspector: open http:\/\/127\.0\.0\.1:\d+\//);
     const dashboard = collect(`${dashboardUrl.replace('http', 'ws')}ws`);
     clients.push(dashboard);
-    const hello = await until(() => dashboard.parsed().find((m) => m['type'] === 'hello'), () => 'hello');
+    const hello = await until(() => dashboard.parsed().find((m) => m['type'] === 'hello'), { what: 'the hello message', ...WAIT });
     const actors = hello['actors'] as { machine: string; label: string; active: string[] }[];
     assert.deepEqual(actors.map((a) => [a.label, a.machine, a.active]), [['tracker', 'tracker-server', ['listening']]]);
     assert.deepEqual(hello['torrents'], []);
@@ -131,7 +124,7 @@ test('demo --ui: the whole swarm on one dashboard, kept up until Ctrl-C, then cl
     assert.ok(dashboardUrl, output.stderr());
     const dashboard = collect(`${dashboardUrl.replace('http', 'ws')}ws`);
     clients.push(dashboard);
-    const hello = await until(() => dashboard.parsed().find((m) => m['type'] === 'hello'), () => 'hello');
+    const hello = await until(() => dashboard.parsed().find((m) => m['type'] === 'hello'), { what: 'the hello message', ...WAIT });
     const torrents = hello['torrents'] as { label: string; state: string }[];
     assert.deepEqual(torrents.map((t) => [t.label, t.state]).sort(), [['leecher 1', 'seeding'], ['leecher 2', 'seeding'], ['seeder', 'seeding']]);
     const actors = hello['actors'] as { machine: string; label: string }[];

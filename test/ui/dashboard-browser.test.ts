@@ -41,7 +41,7 @@ test('dashboard in headless Chromium: loads only from loopback, shows the machin
     // 3 MB at 1 MB/s: the leecher downloads for about three seconds.
     swarm = await startLoopbackSwarm(observers, { length: 3_000_000, pieceLength: 32 * 1024, downloadLimit: 1_000_000 });
     const leecherTorrent = '.card[data-machine="torrent"][data-label="leecher"]';
-    await page.waitForSelector(`${leecherTorrent} .st[data-path="downloading"].on`, { timeout: 15_000 });
+    await page.waitForSelector(`${leecherTorrent} .st[data-path="active.data.downloading"].on`, { timeout: 15_000 });
     // A peer appears: its connection's statechart and its row in the leecher's peer table.
     await page.waitForSelector('.card[data-machine="peer"][data-label="leecher"] .st[data-path="active"].on', { timeout: 15_000 });
     await page.waitForSelector('.torrent[data-label="leecher"] tbody tr', { timeout: 15_000 });
@@ -53,8 +53,8 @@ test('dashboard in headless Chromium: loads only from loopback, shows the machin
     await page.screenshot({ path: during, fullPage: true });
 
     await swarm.leecher.whenComplete();
-    await page.waitForSelector(`${leecherTorrent} .st[data-path="seeding"].on`, { timeout: 15_000 });
-    assert.equal(await page.locator(`${leecherTorrent} .st[data-path="downloading"].on`).count(), 0, 'downloading is no longer highlighted');
+    await page.waitForSelector(`${leecherTorrent} .st[data-path="active.data.seeding"].on`, { timeout: 15_000 });
+    assert.equal(await page.locator(`${leecherTorrent} .st[data-path="active.data.downloading"].on`).count(), 0, 'downloading is no longer highlighted');
     await page.waitForSelector('.torrent[data-label="leecher"][data-state="seeding"]', { timeout: 10_000 });
 
     // Every machine of a peer session is drawn, by name.

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { CliError } from '../../src/cli/errors.js';
+import { ObserverError } from '../../src/session-observer.js';
 import { MACHINES } from '../../src/diagrams/machines.js';
 import { startTracker } from '../../src/tracker-server.js';
 import { startDashboard } from '../../src/ui/dashboard.js';
@@ -89,7 +89,7 @@ test('the loopback server binds 127.0.0.1 and says clearly when its port is take
   try {
     assert.equal(server.address, '127.0.0.1');
     await assert.rejects(startDashboard({ port: server.port, log: () => undefined }), (err: unknown) => {
-      assert.ok(err instanceof CliError);
+      assert.ok(err instanceof ObserverError);
       assert.match(err.message, new RegExp(`cannot serve the dashboard: port ${server.port} is already in use on 127\\.0\\.0\\.1`));
       return true;
     });

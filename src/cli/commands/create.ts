@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseTorrent } from '../../protocol/metainfo/index.js';
+import { METAINFO_LIMITS, parseTorrent } from '../../protocol/metainfo/index.js';
+import { BLOCK_SIZE } from '../../protocol/wire/index.js';
 import { formatMagnet } from '../../protocol/magnet.js';
 import { createTorrentFromPath } from '../../storage/create-torrent.js';
 import { UsageError, formatBytes, parseSize } from '../units.js';
@@ -16,8 +17,9 @@ export interface CreateCommandOptions {
   force?: boolean;
 }
 
-const MIN_PIECE_LENGTH = 16 * 1024;
-const MAX_PIECE_LENGTH = 512 * 1024 * 1024;
+// A piece holds at least one block (BEP 52 sets the same floor); the ceiling is the one parseTorrent accepts.
+const MIN_PIECE_LENGTH = BLOCK_SIZE;
+const MAX_PIECE_LENGTH = METAINFO_LIMITS.maxPieceLength;
 
 export async function runCreate(target: string, options: CreateCommandOptions): Promise<void> {
   const pieceLength = options.pieceLength === undefined ? undefined : checkPieceLength(parseSize(options.pieceLength, 'piece length'));

@@ -2,6 +2,7 @@ import { formatMagnet, parseMagnet } from '../../protocol/magnet.js';
 import type { Metainfo } from '../../protocol/metainfo/index.js';
 import { loadTorrent } from '../read-torrent.js';
 import { formatBytes } from '../units.js';
+import { formatAddress } from '../../util/socket-address.js';
 
 const FILES_SHOWN = 50;
 
@@ -57,7 +58,7 @@ function magnetReport(uri: string) {
     name: m.name,
     trackers: m.trackers,
     announce: m.trackers,
-    peers: m.peers.map((p) => `${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`),
+    peers: m.peers.map((p) => formatAddress(p.host, p.port)),
     webSeeds: m.webSeeds,
     selectOnly: m.selectOnly,
     magnet: formatMagnet(m),

@@ -2,6 +2,7 @@ import { churnScenario, swarmScenario } from '../../sim/scenarios.js';
 import { type SimResult, type SwarmObserver, runScenario } from '../../sim/swarm.js';
 import { SimClock } from '../../sim/sim-clock.js';
 import { CliError } from '../errors.js';
+import { asCliError } from '../observers.js';
 import { formatBytes, parseSize, UsageError } from '../units.js';
 
 /**
@@ -31,9 +32,9 @@ export async function runSim(options: SimOptions): Promise<void> {
   let observer: SwarmObserver | undefined;
   let closeTrace: (() => Promise<void>) | undefined;
   if (options.trace) {
-    const [{ openLineWriter }, { createTraceRecorder }] = await Promise.all([import('../../trace/file-writer.js'), import('../../trace/recorder.js')]);
-    const writer = await openLineWriter(options.trace).catch((err: unknown) => {
-      throw new CliError(`cannot write the trace ${options.trace}: ${err instanceof Error ? err.message : String(err)}`);
+    const [{ openTraceFile }, { createTraceRecorder }] = await Promise.all([import('../../trace/cli-observer.js'), import('../../trace/recorder.js')]);
+    const writer = await openTraceFile(options.trace).catch((err: unknown) => {
+      throw asCliError(err);
     });
     // Times in the trace are simulated milliseconds: the same seed writes the same file.
     const recorder = createTraceRecorder({ clock, write: writer.write, close: writer.close, meta: { command: 'sim', argv: simArgv(options, seed, leechers, size, latencyMs) } });

@@ -11,6 +11,7 @@ import { parsePort } from '../network-options.js';
 import { startObservers } from '../observers.js';
 import { parseObserveOptions } from '../peer-command-options.js';
 import { UsageError } from '../units.js';
+import { messageOf } from '../../util/message-of.js';
 
 /** `actorrent tracker`: options as commander hands them over. */
 export interface TrackerCommandOptions {
@@ -69,7 +70,7 @@ export async function runTracker(options: TrackerCommandOptions): Promise<void> 
     tracker = await startTracker({ host: settings.host, port: settings.port, http: settings.http, udp: settings.udp, config: settings.config, inspect });
   } catch (err) {
     await observers.close();
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    throw new CliError(messageOf(err));
   }
   onInterrupt(async (signal) => {
     await tracker.stop();

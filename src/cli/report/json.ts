@@ -1,6 +1,7 @@
 import type { TrackerClientEmitted } from '../../actors/tracker-client.js';
 import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
 import type { Reporter, ResumeInfo, StartedInfo, TransferStats } from './reporter.js';
+import { formatAddress } from '../../util/socket-address.js';
 
 /**
  * `--json`: one JSON object per line on stdout and nothing else there, each with an `event` field.
@@ -32,6 +33,8 @@ export class JsonReporter implements Reporter {
 
   event(e: TorrentSessionEvent): void {
     switch (e.type) {
+      case 'warning':
+        return this.warning(e.message);
       case 'tracker':
         return this.tracker(e.event);
       case 'checked':
@@ -108,9 +111,9 @@ export class JsonReporter implements Reporter {
   }
 }
 
-/** The engine writes `host:port`; an IPv6 host gets brackets, as `--peer` takes it (`[::1]:6881`). */
+/** The engine names a peer by its socket (`::1:6881`); shown as `--peer` takes it (`[::1]:6881`). */
 function bracketed(address: string): string {
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]${address.slice(colon)}` : address;
+  return colon < 0 || host.startsWith('[') ? address : formatAddress(host, Number(address.slice(colon + 1)));
 }

@@ -59,6 +59,7 @@ export class TextReporter implements Reporter {
   }
 
   event(e: TorrentSessionEvent): void {
+    if (e.type === 'warning') return this.warning(e.message);
     if (e.type === 'tracker') {
       const t = e.event;
       if (t.type === 'announce-failed') this.problem(t.error.startsWith('tracker ') ? t.error : `tracker ${t.url}: ${t.error}`);
@@ -93,7 +94,7 @@ export class TextReporter implements Reporter {
     const ratio = p.downloaded > 0 ? `  ratio ${(p.uploaded / p.downloaded).toFixed(2)}` : '';
     const name = this.name.length > 24 ? `${this.name.slice(0, 23)}…` : this.name;
     const first =
-      p.state === 'seeding' || p.state === 'complete'
+      p.state === 'seeding'
         ? `${name} ${bar(1)} 100.0% ${p.state}, ${peers}`
         : `${name} ${bar(fraction)} ${percent(p.have, p.total).padStart(6)} ${p.have}/${p.total} down ${rate(p.downloadRate)} ETA ${eta} ${peers}`;
     return [first, `upload   up ${rate(p.uploadRate)}, sent ${formatBytes(p.uploaded)}${ratio}`];

@@ -17,14 +17,6 @@ export function isBDict(v: BValue | undefined): v is BDict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
 
-export function isBList(v: BValue | undefined): v is BList {
-  return Array.isArray(v);
-}
-
-export function isBInteger(v: BValue | undefined): v is number | bigint {
-  return typeof v === 'number' || typeof v === 'bigint';
-}
-
 /** A null-prototype dictionary: safe to fill with keys from the wire. */
 export function newBDict(): BDict {
   return Object.create(null) as BDict;

@@ -72,7 +72,3 @@ export function parsePeerAddress(value: string): PeerAddress {
   if (port < 1 || port > 65535) throw bad('port out of range 1-65535');
   return { host, port };
 }
-
-export function formatPeerAddress(peer: PeerAddress): string {
-  return peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
-}

@@ -94,11 +94,6 @@ export const METAINFO_LIMITS = {
   maxTorrentFileBytes: 64 * 1024 * 1024,
 } as const;
 
-export function pieceSize(meta: Pick<Metainfo, 'pieceLength' | 'pieceCount' | 'length'>, index: number): number {
-  if (index < meta.pieceCount - 1) return meta.pieceLength;
-  return meta.length - meta.pieceLength * (meta.pieceCount - 1);
-}
-
 export function pieceHash(meta: Pick<Metainfo, 'pieceHashes'>, index: number): Buffer {
   return meta.pieceHashes.subarray(index * 20, index * 20 + 20);
 }

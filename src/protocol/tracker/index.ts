@@ -6,4 +6,5 @@ export * from './query.js';
 export * from './http-announce.js';
 export * from './http-scrape.js';
 export * from './http-server.js';
+export * from './server-io.js';
 export * from './udp.js';

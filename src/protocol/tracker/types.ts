@@ -37,6 +37,3 @@ export interface AnnounceResponse {
  * to really announce (floors, ceilings) is the tracker-client actor's policy, not the codec's.
  */
 export const MAX_INTERVAL = 0x7fffffff;
-
-export const INFO_HASH_LENGTH = 20;
-export const PEER_ID_LENGTH = 20;

@@ -1,4 +1,5 @@
 import BitField from 'bitfield';
+import { byteLength, clearSpareBits, hasSpareBits } from '../../util/bits.js';
 import { WireError } from './errors.js';
 
 /**
@@ -10,7 +11,7 @@ export { BitField };
 
 export function bitfieldByteLength(pieceCount: number): number {
   if (!Number.isInteger(pieceCount) || pieceCount < 0) throw new RangeError(`piece count ${pieceCount} is not a count`);
-  return Math.ceil(pieceCount / 8);
+  return byteLength(pieceCount);
 }
 
 /** An empty bitfield sized for the torrent, or one with the pieces for which `has(index)` is true. */
@@ -24,10 +25,7 @@ export function createBitfield(pieceCount: number, has?: (index: number) => bool
 export function toWireBitfield(bits: BitField, pieceCount: number): Buffer {
   const length = bitfieldByteLength(pieceCount);
   if (bits.buffer.length < length) throw new RangeError(`bitfield of ${bits.buffer.length} bytes cannot hold ${pieceCount} pieces`);
-  const out = Buffer.from(bits.buffer.subarray(0, length));
-  const spare = length * 8 - pieceCount;
-  if (spare > 0) out[length - 1] = out[length - 1]! & (0xff << spare);
-  return out;
+  return clearSpareBits(Buffer.from(bits.buffer.subarray(0, length)), pieceCount);
 }
 
 /** Throws WireError unless `bytes` is a valid bitfield for `pieceCount` pieces. */
@@ -36,8 +34,7 @@ export function validateBitfield(bytes: Uint8Array, pieceCount: number): void {
   if (bytes.length !== length) {
     throw new WireError('bitfield-length', `bitfield of ${bytes.length} bytes for ${pieceCount} pieces (expected ${length})`);
   }
-  const spare = length * 8 - pieceCount;
-  if (spare > 0 && (bytes[length - 1]! & ((1 << spare) - 1)) !== 0) {
+  if (hasSpareBits(bytes, pieceCount)) {
     throw new WireError('bitfield-spare-bits', `bitfield has bits set after the last of ${pieceCount} pieces`);
   }
 }

@@ -5,3 +5,4 @@ export * from './handshake.js';
 export * from './frame-decoder.js';
 export * from './peer-id.js';
 export * from './bitfield.js';
+export * from './block-size.js';

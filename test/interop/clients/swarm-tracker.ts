@@ -1,5 +1,6 @@
 import type { HttpAnnounceRequest } from '../../../src/protocol/tracker/index.js';
 import { type HttpTracker, startHttpTracker } from '../../actors/trackers.js';
+import { until } from '../../support/until.js';
 
 export interface SwarmTracker extends HttpTracker {
   /** Resolves with the first announce whose peer id starts with `prefix` (e.g. `A2-`, `-AC`). */
@@ -22,14 +23,11 @@ export async function startSwarmTracker(): Promise<SwarmTracker> {
   });
   return {
     ...tracker,
-    async announced(prefix, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = tracker.requests.find((r) => r.peerId.toString('latin1').startsWith(prefix));
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no announce from a peer id starting ${prefix} within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    announced: (prefix, timeoutMs = 15_000) =>
+      until(() => tracker.requests.find((r) => r.peerId.toString('latin1').startsWith(prefix)), {
+        what: `an announce from a peer id starting ${prefix}`,
+        timeoutMs,
+        intervalMs: 50,
+      }),
   };
 }

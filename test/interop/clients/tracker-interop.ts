@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type ScrapeStats, encodeUdpScrapeRequest, parseScrapeResponse, percentEncode } from '../../../src/protocol/tracker/index.js';
 import type { RunningTracker } from '../../../src/tracker-server.js';
 import { PYTHON } from '../../support/tools.js';
+import { until } from '../../support/until.js';
 import { httpGet, rawUdpClient } from '../../tracker/udp-client.js';
 import { type BackgroundProcess, startBackground } from './background.js';
 
@@ -48,14 +49,20 @@ export async function scrape(tracker: RunningTracker, infoHash: Buffer, over: 'h
   }
 }
 
-/** Polls `probe` (real time, bounded) until `accept` holds; returns the last value. */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T;
-  for (;;) {
-    last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Scrapes (every 100 ms, for at most `timeoutMs`) until `accept` holds; returns that scrape. */
+export async function scrapeUntil(
+  tracker: RunningTracker,
+  infoHash: Buffer,
+  over: 'http' | 'udp',
+  accept: (stats: ScrapeStats) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<ScrapeStats> {
+  let last: ScrapeStats | undefined;
+  await until(async () => accept((last = await scrape(tracker, infoHash, over))), {
+    what: () => `${what}: still ${JSON.stringify(last)}`,
+    timeoutMs,
+    intervalMs: 100,
+  });
+  return last!;
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../../support/until.js';
 import { freePort, runBounded } from './bounded.js';
 
 export interface TransmissionInfo {
@@ -118,17 +119,19 @@ export async function startTransmission(
 }
 
 async function waitForRpc(remote: (args: string[]) => Promise<string>, daemon: ChildProcess, log: () => string) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await remote(['-l']);
-      return;
-    } catch (e) {
-      if (daemon.exitCode !== null) throw new Error(`transmission-daemon exited ${daemon.exitCode}: ${log()}`);
-      if (Date.now() > deadline) throw e;
-      await sleep(100);
-    }
-  }
+  let lastError: unknown;
+  await until(
+    () =>
+      remote(['-l']).then(
+        () => true,
+        (e: unknown) => {
+          if (daemon.exitCode !== null) throw new Error(`transmission-daemon exited ${daemon.exitCode}: ${log()}`);
+          lastError = e;
+          return false;
+        },
+      ),
+    { what: () => `transmission-daemon's RPC (last error: ${String(lastError)})`, intervalMs: 100 },
+  );
 }
 
 function settles(p: Promise<void>, ms: number): Promise<boolean> {

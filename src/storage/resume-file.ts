@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Metainfo } from '../protocol/metainfo/index.js';
-import { FsStorage } from '../storage/fs-storage.js';
-import { countPieces } from '../storage/piece-verifier.js';
-import { loadResume, piecesInUnchangedFiles, resumeIsValid, saveResume } from '../storage/resume.js';
+import { FsStorage } from './fs-storage.js';
+import { popcount } from '../util/bits.js';
+import { loadResume, piecesInUnchangedFiles, resumeIsValid, saveResume } from './resume.js';
 
 /**
- * Where the CLI keeps resume data: `DIR/.actorrent/<infohash>.resume`, beside the download (DIR is
+ * Where resume data is kept: `DIR/.actorrent/<infohash>.resume`, beside the download (DIR is
  * `-o`), so a download folder carries its own state and two folders never share it.
  */
 export function resumePath(downloadDir: string, meta: Metainfo): string {
@@ -32,7 +32,7 @@ export async function readTrustedHave(downloadDir: string, meta: Metainfo): Prom
   const current = await statFiles(downloadDir, meta);
   if (!resumeIsValid(loaded.resume, current)) {
     const known = piecesInUnchangedFiles(loaded.resume, current, meta);
-    const count = countPieces(known, meta.pieceCount);
+    const count = popcount(known, meta.pieceCount);
     const reason = 'files changed since the resume data was saved';
     if (count === 0) return { trusted: false, reason };
     return { trusted: false, reason: `${reason}; ${count} piece${count === 1 ? '' : 's'} in unchanged files kept, the rest checked`, known };

@@ -1,0 +1,66 @@
+import { DownloadEngine } from '../engine/download-engine.js';
+import { PieceCache } from '../engine/piece-cache.js';
+import { TokenBucket } from '../engine/token-bucket.js';
+import { UploadEngine } from '../engine/upload-engine.js';
+import type { Clock } from '../env/clock.js';
+import type { Metainfo } from '../protocol/metainfo/index.js';
+import type { TorrentStorage } from '../storage/storage.js';
+import { messageOf } from '../util/message-of.js';
+
+/** The block paths of one torrent, built from its input; what they report goes to `report` (the Torrent actor). */
+
+export interface TorrentEnginesInput {
+  meta: Metainfo;
+  storage: TorrentStorage;
+  clock: Clock;
+  rng: () => number;
+  wanted?: Uint8Array;
+  pipelineDepth?: number;
+  uploadLimit?: number;
+  downloadLimit?: number;
+}
+
+export type EngineReport =
+  | { type: 'PIECE_WRITTEN'; index: number }
+  | { type: 'PIECE_ASSEMBLED'; index: number; blocks: Buffer[] }
+  | { type: 'DISK_ERROR'; message: string }
+  | { type: 'PEER.VIOLATION'; key: string; reason: string };
+
+export interface TorrentEngines {
+  download: DownloadEngine;
+  upload: UploadEngine;
+}
+
+export function createTorrentEngines(input: TorrentEnginesInput, report: (event: EngineReport) => void): TorrentEngines {
+  const { meta, storage, clock } = input;
+  const onViolation = (key: string, reason: string) => report({ type: 'PEER.VIOLATION', key, reason });
+  const download = new DownloadEngine({
+    pieceCount: meta.pieceCount,
+    pieceLength: meta.pieceLength,
+    totalLength: meta.length,
+    wanted: input.wanted,
+    clock,
+    rng: input.rng,
+    pipelineDepth: input.pipelineDepth,
+    limiter: input.downloadLimit ? new TokenBucket(input.downloadLimit, clock) : undefined,
+    write: (offset, block) => storage.write(offset, block),
+    onPieceWritten: (index) => report({ type: 'PIECE_WRITTEN', index }),
+    onPieceAssembled: (index, blocks) => report({ type: 'PIECE_ASSEMBLED', index, blocks }),
+    onWriteError: (err) => report({ type: 'DISK_ERROR', message: `write failed: ${messageOf(err)}` }),
+    onViolation,
+  });
+  const cache = new PieceCache({ pieceLength: meta.pieceLength, pieceCount: meta.pieceCount, totalLength: meta.length }, (offset, length) =>
+    storage.read(offset, length),
+  );
+  const upload = new UploadEngine({
+    pieceCount: meta.pieceCount,
+    pieceLength: meta.pieceLength,
+    totalLength: meta.length,
+    have: (index) => download.have(index),
+    limiter: input.uploadLimit ? new TokenBucket(input.uploadLimit, clock) : undefined,
+    read: (offset, length) => cache.read(offset, length),
+    onViolation,
+    onReadError: (err) => report({ type: 'DISK_ERROR', message: `read failed: ${messageOf(err)}` }),
+  });
+  return { download, upload };
+}
