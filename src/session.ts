@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Observable, Subject, merge } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
-import { type ServerEmitted, serverMachine } from './actors/server.js';
+import { type ServerCounts, type ServerEmitted, serverCounts, serverMachine } from './actors/server.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
 import {
   type FileProgress,
@@ -273,6 +273,11 @@ export class Session {
     this.storage = options.storage ?? fsStorageFactory();
     this.rng = options.rng ?? Math.random;
     this.peerId = options.peerId ?? generatePeerId(randomBytes);
+  }
+
+  /** Incoming connections so far: accepted (handed to a torrent), rejected (with overLimit among them) and evicted. */
+  serverStats(): ServerCounts {
+    return this.server ? serverCounts(this.server) : { accepted: 0, rejected: 0, overLimit: 0, evicted: 0 };
   }
 
   /** The port we listen on (after `listen`). */

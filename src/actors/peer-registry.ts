@@ -14,6 +14,8 @@ export interface PeerEntry {
   readonly key: string;
   readonly address: string;
   readonly direction: 'incoming' | 'outgoing';
+  /** When the connection was taken (the torrent's clock). */
+  readonly since: number;
   readonly wire: PeerWire;
   readonly actor: PeerActor;
   /** Set once the handshake completed and the peer is wired into the engines. */
@@ -113,6 +115,21 @@ export function uploadedByPeer(registry: PeerRegistry): Map<string, number> {
   const sent = new Map(registry.uploadedToClosed);
   for (const handle of handshaken(registry)) sent.set(handle.peerId, (sent.get(handle.peerId) ?? 0) + handle.wire.upload.totalBytes);
   return sent;
+}
+
+/**
+ * At the peer limit, the connection a newcomer may replace (libtorrent's peer turnover): handshaken
+ * at least `minAgeMs` ago, no interest either way and no payload exchanged — the oldest such one.
+ */
+export function turnoverCandidate(registry: PeerRegistry, now: number, minAgeMs: number): PeerEntry | undefined {
+  for (const entry of registry.entries.values()) {
+    const handle = entry.handle;
+    if (!handle || now - entry.since < minAgeMs) continue;
+    if (handle.control.amInterested || handle.control.peerInterested) continue;
+    if (entry.wire.download.totalBytes > 0 || entry.wire.upload.totalBytes > 0) continue;
+    return entry;
+  }
+  return undefined;
 }
 
 function replaceEntry(registry: PeerRegistry, entry: PeerEntry): PeerRegistry {

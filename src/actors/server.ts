@@ -2,6 +2,7 @@ import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, setup, wa
 import type { Clock } from '../env/clock.js';
 import type { Listener, PeerSocket, Transport } from '../env/transport.js';
 import type { Handshake } from '../protocol/wire/index.js';
+import { type PendingConnection, admitIncoming } from '../policy/incoming-admission.js';
 import { type HandshakeReaderEvent, handshakeReader } from './handshake-reader.js';
 import { messageOf } from '../util/message-of.js';
 import { socketAddress } from '../util/socket-address.js';
@@ -9,8 +10,11 @@ import { socketAddress } from '../util/socket-address.js';
 /**
  * The Server actor (one per session, systemId 'server'): listens, reads the handshake of each
  * incoming connection, and hands the socket to the torrent its infohash names. It enforces the
- * session-wide limit on incoming connections: those still handshaking plus those handed over and
- * not yet reported closed (CONNECTION_CLOSED).
+ * session-wide limit on incoming connections (those still handshaking plus those handed over and
+ * not yet reported closed, CONNECTION_CLOSED) without letting idle sockets lock out honest peers:
+ * at the limit, the connection that has waited longest without a handshake is evicted to make room,
+ * and one address may hold only a few connections that have not handshaken
+ * (src/policy/incoming-admission.ts).
  *
  *   starting ──listen ok──▶ listening ──STOP──▶ stopping ──closed──▶ stopped
  *      └──listen failed──▶ failed
@@ -27,6 +31,8 @@ export interface ServerInput {
   /** 0 picks any free port. */
   port: number;
   maxConnections?: number;
+  /** Connections from one address that have not completed their handshake. Default 8. */
+  maxPendingPerAddress?: number;
   handshakeTimeoutMs?: number;
   /** The torrent that serves an infohash, or undefined when we do not have it. */
   route: (infoHash: Buffer) => IncomingHandler | undefined;
@@ -37,8 +43,10 @@ export interface ServerCounts {
   accepted: number;
   /** Dropped for any reason, including the limit. */
   rejected: number;
-  /** Of the rejected: dropped at once because the limit was reached. */
+  /** Of the rejected: dropped at once because a limit was reached (the connection limit, or its address's). */
   overLimit: number;
+  /** Waiting for their handshake when a newcomer needed their place: dropped to make room. */
+  evicted: number;
 }
 
 export interface ServerContext {
@@ -47,14 +55,15 @@ export interface ServerContext {
   host?: string;
   requestedPort: number;
   maxConnections: number;
+  maxPendingPerAddress: number;
   handshakeTimeoutMs: number;
   route: ServerInput['route'];
   listener?: Listener;
   /** The port actually bound (differs from requestedPort when that is 0). */
   port?: number;
   address?: string;
-  /** Ids of the handshake readers running. */
-  handshaking: readonly string[];
+  /** The handshake readers running, oldest first. */
+  handshaking: readonly (PendingConnection & { address: string })[];
   /** `address:port` of the connections handed over and not yet reported closed. */
   live: readonly string[];
   nextReaderId: number;
@@ -73,6 +82,8 @@ export type ServerEmitted =
   | { type: 'listening'; address: string; port: number }
   | { type: 'accepted'; address: string; infoHash: string }
   | { type: 'rejected'; address: string; reason: string }
+  /** Dropped before its handshake to make room for a newcomer. */
+  | { type: 'evicted'; address: string; reason: string }
   | { type: 'failed'; error: string };
 
 export interface ServerOutput {
@@ -129,9 +140,6 @@ export const serverMachine = setup({
     output: {} as ServerOutput,
   },
   actors: { listen, closeListener, handshakeReader },
-  guards: {
-    atConnectionLimit: ({ context }) => context.handshaking.length + context.live.length >= context.maxConnections,
-  },
   actions: {
     recordListener: assign(({ event }) => {
       const listener = (event as unknown as { output: Listener }).output;
@@ -148,39 +156,45 @@ export const serverMachine = setup({
     }),
     emitFailed: emit(({ context }) => ({ type: 'failed' as const, error: context.error ?? 'failed' })),
 
-    refuseOverLimit: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CONNECTION') return;
-      const { socket } = event;
-      enqueue(() => socket.destroy());
-      enqueue.assign({
-        counts: { ...context.counts, rejected: context.counts.rejected + 1, overLimit: context.counts.overLimit + 1 },
+    /** Reads the newcomer (evicting the oldest pending connection if that is what makes room), or refuses it. */
+    admitConnection: enqueueActions(({ context, enqueue }, socket: PeerSocket) => {
+      const address = socketAddress(socket);
+      const decision = admitIncoming(context.handshaking, context.live.length, socket.remoteAddress ?? '?', {
+        maxConnections: context.maxConnections,
+        maxPendingPerAddress: context.maxPendingPerAddress,
       });
-      enqueue.emit({
-        type: 'rejected',
-        address: socketAddress(socket),
-        reason: `connection limit of ${context.maxConnections} reached`,
-      });
-    }),
-    startHandshake: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CONNECTION') return;
+      if (!decision.admit) {
+        enqueue(() => socket.destroy());
+        enqueue.assign({ counts: { ...context.counts, rejected: context.counts.rejected + 1, overLimit: context.counts.overLimit + 1 } });
+        enqueue.emit({ type: 'rejected', address, reason: decision.reason });
+        return;
+      }
+      let handshaking = context.handshaking;
+      let counts = context.counts;
+      if (decision.evict) {
+        const victim = decision.evict;
+        // Stopping its reader destroys the socket.
+        enqueue.stopChild(victim.id);
+        handshaking = handshaking.filter((p) => p.id !== victim.id);
+        counts = { ...counts, evicted: counts.evicted + 1 };
+        enqueue.emit({ type: 'evicted', address: context.handshaking.find((p) => p.id === victim.id)?.address ?? '?', reason: victim.reason });
+      }
       const id = `handshake-${context.nextReaderId}`;
-      enqueue.assign({ nextReaderId: context.nextReaderId + 1, handshaking: [...context.handshaking, id] });
+      enqueue.assign({
+        nextReaderId: context.nextReaderId + 1,
+        handshaking: [...handshaking, { id, host: socket.remoteAddress ?? '?', address }],
+        counts,
+      });
       enqueue.spawnChild('handshakeReader', {
         id,
-        input: {
-          id,
-          socket: event.socket,
-          address: socketAddress(event.socket),
-          clock: context.clock,
-          timeoutMs: context.handshakeTimeoutMs,
-        },
+        input: { id, socket, address, clock: context.clock, timeoutMs: context.handshakeTimeoutMs },
       });
     }),
     dropFailedHandshake: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'HANDSHAKE.FAILED') return;
       enqueue.stopChild(event.id);
       enqueue.assign({
-        handshaking: context.handshaking.filter((id) => id !== event.id),
+        handshaking: context.handshaking.filter((p) => p.id !== event.id),
         counts: { ...context.counts, rejected: context.counts.rejected + 1 },
       });
       enqueue.emit({ type: 'rejected', address: event.address, reason: event.reason });
@@ -189,7 +203,7 @@ export const serverMachine = setup({
       if (event.type !== 'HANDSHAKE.READ') return;
       const { socket, address, handshake, rest } = event as ReadEvent;
       enqueue.stopChild(event.id);
-      const handshaking = context.handshaking.filter((id) => id !== event.id);
+      const handshaking = context.handshaking.filter((p) => p.id !== event.id);
       const infoHash = handshake.infoHash.toString('hex');
       let handler: IncomingHandler | undefined;
       try {
@@ -232,7 +246,7 @@ export const serverMachine = setup({
       return { type: 'rejected' as const, address: e.address, reason: `handler failed: ${e.error}` };
     }),
     abortHandshakes: enqueueActions(({ context, enqueue }) => {
-      for (const id of context.handshaking) enqueue.stopChild(id);
+      for (const { id } of context.handshaking) enqueue.stopChild(id);
       enqueue.assign({ handshaking: [] });
     }),
     destroySocket: ({ event }) => {
@@ -247,12 +261,13 @@ export const serverMachine = setup({
     host: input.host,
     requestedPort: input.port,
     maxConnections: input.maxConnections ?? 200,
+    maxPendingPerAddress: input.maxPendingPerAddress ?? 8,
     handshakeTimeoutMs: input.handshakeTimeoutMs ?? 10_000,
     route: input.route,
     handshaking: [],
     live: [],
     nextReaderId: 0,
-    counts: { accepted: 0, rejected: 0, overLimit: 0 },
+    counts: { accepted: 0, rejected: 0, overLimit: 0, evicted: 0 },
   }),
   initial: 'starting',
   states: {
@@ -275,7 +290,7 @@ export const serverMachine = setup({
     },
     listening: {
       on: {
-        CONNECTION: [{ guard: 'atConnectionLimit', actions: 'refuseOverLimit' }, { actions: 'startHandshake' }],
+        CONNECTION: { actions: { type: 'admitConnection', params: ({ event }) => event.socket } },
         'HANDSHAKE.READ': { actions: 'routeConnection' },
         'HANDSHAKE.FAILED': { actions: 'dropFailedHandshake' },
         STOP: 'stopping',
@@ -310,4 +325,9 @@ export async function whenListening(server: ServerActor): Promise<{ port: number
   const snapshot = await waitFor(server, (s) => s.matches('listening') || s.status === 'done');
   if (!snapshot.matches('listening')) throw new Error(snapshot.context.error ?? 'server stopped before listening');
   return { port: snapshot.context.port!, address: snapshot.context.address! };
+}
+
+/** What the server did with incoming connections so far. */
+export function serverCounts(server: ServerActor): ServerCounts {
+  return server.getSnapshot().context.counts;
 }

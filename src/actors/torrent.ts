@@ -15,7 +15,18 @@ import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
 import type { LocalHave } from './peer.js';
 import { peerMachine } from './peer.js';
-import { type PeerRegistry, admitPeer, connectionAdded, connectionClosed, connectionCount, connectionsOf, emptyRegistry, nextKey, peerBanned } from './peer-registry.js';
+import {
+  type PeerRegistry,
+  admitPeer,
+  connectionAdded,
+  connectionClosed,
+  connectionCount,
+  connectionsOf,
+  emptyRegistry,
+  nextKey,
+  peerBanned,
+  turnoverCandidate,
+} from './peer-registry.js';
 import { type EngineReport, createTorrentEngines } from './torrent-engines.js';
 import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
 import { uploaderMachine } from './uploader.js';
@@ -111,6 +122,9 @@ export interface TorrentContext extends TorrentInput {
 
 type Ev<T extends TorrentEvent['type']> = Extract<TorrentEvent, { type: T }>;
 
+/** A peer younger than this is never replaced by a newcomer: it has not had the time to show interest. */
+const TURNOVER_MIN_AGE_MS = 10_000;
+
 export const torrentMachine = setup({
   types: {
     input: {} as TorrentInput,
@@ -135,6 +149,9 @@ export const torrentMachine = setup({
     everythingFound: (_, counts: { have: number; total: number }) => counts.have === counts.total,
     shouldSeed: ({ context }) => context.seed,
     roomForPeer: ({ context }) => connectionCount(context.registry) < (context.maxPeers ?? 50),
+    /** An incoming peer (its handshake read) may replace one that has done nothing for a while. */
+    canMakeRoom: ({ context }, connection: Ev<'PEER.CONNECTION'>) =>
+      connection.handshake !== undefined && turnoverCandidate(context.registry, context.clock.now(), TURNOVER_MIN_AGE_MS) !== undefined,
   },
   actions: {
     tellDownloaderChecked: sendTo('downloader', (_, have: Uint8Array) => ({ type: 'CHECKED' as const, have })),
@@ -212,9 +229,15 @@ export const torrentMachine = setup({
       );
       actor.on('interested', () => self.send({ type: 'PEER.INTERESTED', key }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
-      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, wire, actor }) };
+      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, since: context.clock.now(), wire, actor }) };
     }),
     refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
+    makeRoom: ({ context }) => {
+      turnoverCandidate(context.registry, context.clock.now(), TURNOVER_MIN_AGE_MS)?.actor.send({
+        type: 'CLOSE',
+        reason: 'evicted for a newcomer: no interest either way and nothing exchanged',
+      });
+    },
     /** A handshake completed: admitted (banned peers and the losing one of two duplicate connections are closed), then wired in. */
     registerPeer: enqueueActions(({ context, enqueue }, ready: Ev<'PEER.READY'>) => {
       const admission = admitPeer(context.registry, ready.key, { peerId: ready.remotePeerId, fast: ready.fast, client: ready.client }, context.peerId);
@@ -393,6 +416,10 @@ export const torrentMachine = setup({
   on: {
     'PEER.CONNECTION': [
       { guard: 'roomForPeer', actions: { type: 'acceptConnection', params: ({ event }) => event } },
+      {
+        guard: { type: 'canMakeRoom', params: ({ event }) => event },
+        actions: ['makeRoom', { type: 'acceptConnection', params: ({ event }) => event }],
+      },
       { actions: { type: 'refuseConnection', params: ({ event }) => event.socket } },
     ],
     'PEER.READY': { actions: { type: 'registerPeer', params: ({ event }) => event } },

@@ -130,7 +130,15 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
       dataPath,
       selected: selection?.files.map((i) => meta.files[i]!.path.join('/')),
     });
-    ticker = setInterval(() => reporter.progress(torrent.progress()), reporter.progressIntervalMs);
+    ticker = setInterval(() => reporter.progress(torrent.progress(), session?.serverStats()), reporter.progressIntervalMs);
+    // Under a connection flood these come by the thousand: a few a second are shown, the progress counts all.
+    const shown = { second: 0, count: 0 };
+    session.serverEvents$.subscribe((e) => {
+      if (e.type !== 'rejected' && e.type !== 'evicted') return;
+      const second = Math.floor(performance.now() / 1000);
+      if (second !== shown.second) Object.assign(shown, { second, count: 0 });
+      if (shown.count++ < CONNECTION_LINES_PER_SECOND) reporter.connection(e);
+    });
 
     await Promise.race([torrent.whenComplete(), failed]).catch((err: unknown) => {
       throw err instanceof CliError ? err : new CliError(`${options.mode} failed: ${messageOf(err)}`);
@@ -156,6 +164,9 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     process.stdout.off('error', onOutputError);
   }
 }
+
+/** Refused / evicted incoming connections reported per second, at most. */
+const CONNECTION_LINES_PER_SECOND = 5;
 
 /** `--tracker URL`: each extra tracker becomes a tier of its own after the torrent's, unless already listed. */
 function withExtraTrackers(meta: Metainfo, trackers: string[]): Metainfo {

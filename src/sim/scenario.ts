@@ -29,6 +29,17 @@ export interface CorruptPeerSpec {
   corruptBlock: (piece: number, block: number) => boolean;
 }
 
+/** An attacker host that holds idle connections (never a byte sent) to one peer, reopened when closed. */
+export interface IdleFloodSpec {
+  name: string;
+  /** The peer it floods (by name). */
+  target: string;
+  connections: number;
+  startAtMs?: number;
+  /** Wait after a connection is closed or refused before opening it again. Default 1 s. */
+  reopenAfterMs?: number;
+}
+
 export interface ScenarioSpec {
   name: string;
   seed: number;
@@ -47,6 +58,7 @@ export interface ScenarioSpec {
    */
   tracker?: { protocol: 'http' | 'udp'; intervalS?: number };
   corruptPeers?: CorruptPeerSpec[];
+  idleFloods?: IdleFloodSpec[];
   /**
    * Peers' disks: `payload` (default) keeps one copy of the payload for all and a bitmap per peer;
    * `memory` gives each a MemoryStorage (its own copy of every byte it downloads).

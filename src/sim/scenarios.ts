@@ -35,6 +35,22 @@ export function swarmScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
 }
 
 /**
+ * 6. A connection flood: the swarm of scenario 1, and a host that holds `connections` idle
+ * connections to the seeder (never a byte sent, each reopened a second after it is closed) from
+ * before the leechers join. The swarm must complete nearly as fast as without it.
+ */
+export function idleFloodScenario(knobs: SwarmKnobs & { connections?: number } = {}): ScenarioSpec {
+  const base = swarmScenario({ leechers: 10, size: 16 * MiB, ...knobs });
+  return {
+    ...base,
+    name: 'idle-flood',
+    // The leechers join once the flood is in place.
+    peers: base.peers.map((p) => (p.role === 'leecher' ? { ...p, joinAtMs: 2000 } : p)),
+    idleFloods: knobs.connections === 0 ? [] : [{ name: 'flood', target: 'seeder', connections: knobs.connections ?? 500, startAtMs: 100 }],
+  };
+}
+
+/**
  * 2. Churn: leechers join at random times in the first 30 s; some leave (abruptly, without telling
  * the tracker) at random times. Peers find each other through actorrent's tracker (HTTP, announce
  * every 30 s). Everyone still present at the end must complete.

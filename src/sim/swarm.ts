@@ -6,10 +6,11 @@ import { Session, type SessionOptions, type TorrentHandle, type TorrentSessionEv
 import { MEMORY_DISK_BLOCK, MemoryDisk, MemoryStorage } from '../storage/memory-storage.js';
 import type { StorageFactory } from '../storage/storage.js';
 import { startServingPeer } from './fake-peer.js';
+import { type IdleFlood, startIdleFlood } from './idle-flood.js';
 import { PayloadStorage } from './payload-storage.js';
 import { type SimPayload, firstDifference, makePayload, randomBytesFrom } from './payload.js';
 import { runSimulation } from './scheduler.js';
-import type { CorruptPeerSpec, ScenarioSpec, SimPeerSpec } from './scenario.js';
+import type { CorruptPeerSpec, IdleFloodSpec, ScenarioSpec, SimPeerSpec } from './scenario.js';
 import { SimClock } from './sim-clock.js';
 import { type SimHost, SimNetwork } from './sim-network.js';
 import { SimTrackers } from './sim-tracker.js';
@@ -113,6 +114,7 @@ export class Swarm {
   readonly payload: SimPayload;
   readonly peers: SimPeer[] = [];
   readonly corruptPeers: (CorruptPeerSpec & { address: string; stats?: { served: number; corrupted: number }; peerId: Buffer })[] = [];
+  readonly idleFloods: (IdleFloodSpec & { address: string; flood?: IdleFlood })[] = [];
   private readonly idRng;
 
   constructor(
@@ -137,6 +139,11 @@ export class Swarm {
       const address = `10.9.0.${this.corruptPeers.length + 1}`;
       this.network.host(address, { upload: corrupt.upload });
       this.corruptPeers.push({ ...corrupt, address, peerId: this.newPeerId() });
+    }
+    for (const flood of spec.idleFloods ?? []) {
+      const address = `10.7.0.${this.idleFloods.length + 1}`;
+      this.network.host(address);
+      this.idleFloods.push({ ...flood, address });
     }
     for (const peer of this.peers) {
       for (const other of [...this.peers.map((p) => p.address), ...this.corruptPeers.map((p) => p.address)]) {
@@ -204,6 +211,19 @@ export class Swarm {
       });
       corrupt.stats = fake;
     }
+    for (const flood of this.idleFloods) {
+      const target = this.byName(flood.target);
+      if (!target) throw new Error(`idle flood ${flood.name}: no peer named ${flood.target}`);
+      this.clock.setTimeout(() => {
+        flood.flood = startIdleFlood({
+          host: this.network.getHost(flood.address)!,
+          clock: this.clock,
+          target: { address: target.address, port: target.port },
+          connections: flood.connections,
+          reopenAfterMs: flood.reopenAfterMs ?? 1000,
+        });
+      }, flood.startAtMs ?? 0);
+    }
     for (const peer of this.peers) {
       this.clock.setTimeout(() => {
         this.join(peer).catch((err: unknown) => (peer.error = messageOf(err)));
@@ -232,6 +252,7 @@ export class Swarm {
 
   /** Stops every session, driving the clock while they shut down. */
   async close(): Promise<void> {
+    for (const flood of this.idleFloods) flood.flood?.stop();
     const closing = Promise.all(this.peers.map((p) => p.session?.close()));
     let done = false;
     void closing.finally(() => (done = true));

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { TorrentHandle } from '../session.js';
+import type { Session, TorrentHandle } from '../session.js';
 import { ObserverError, type SessionObserver } from '../session-observer.js';
 import { messageOf } from '../util/message-of.js';
 import { ActorBoard } from './actor-board.js';
@@ -35,6 +35,7 @@ interface WatchedTorrent {
   id: string;
   label: string;
   handle: TorrentHandle;
+  session: Session;
   /** [time ms, download B/s, upload B/s] */
   history: [number, number, number][];
   pieces?: PieceMap;
@@ -52,7 +53,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   const view = (t: WatchedTorrent): TorrentView | undefined => {
     try {
-      return torrentView(t.id, t.label, t.handle);
+      return torrentView(t.id, t.label, t.handle, t.session);
     } catch {
       return undefined; // a torrent being torn down: shown again on the next tick, or gone
     }
@@ -115,8 +116,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         // the page misses one event; the next tick reads the actor's snapshot again
       }
     },
-    torrentAdded(label, _session, handle) {
-      torrents.push({ id: `t${torrents.length}`, label, handle, history: [] });
+    torrentAdded(label, session, handle) {
+      torrents.push({ id: `t${torrents.length}`, label, handle, session, history: [] });
     },
     async close() {
       clearInterval(ticker);

@@ -1,4 +1,4 @@
-import type { TorrentHandle } from '../session.js';
+import type { Session, TorrentHandle } from '../session.js';
 
 /**
  * One torrent as the dashboard shows it, read from the TorrentHandle on each tick: progress and
@@ -34,12 +34,14 @@ export interface TorrentView {
   downloadRate: number;
   uploadRate: number;
   peers: PeerView[];
+  /** The session's incoming connections: handed to a torrent, refused, evicted before their handshake. */
+  incoming?: { accepted: number; rejected: number; evicted: number };
 }
 
 /** One character per piece: h have, v verifying, p partial (blocks in flight), m missing, - not wanted. */
 export type PieceMap = string;
 
-export function torrentView(id: string, label: string, handle: TorrentHandle): TorrentView {
+export function torrentView(id: string, label: string, handle: TorrentHandle, session?: Session): TorrentView {
   const progress = handle.progress();
   const peers: PeerView[] = handle.peers().map((peer) => ({
     address: peer.address,
@@ -69,6 +71,7 @@ export function torrentView(id: string, label: string, handle: TorrentHandle): T
     downloadRate: progress.downloadRate,
     uploadRate: progress.uploadRate,
     peers,
+    incoming: session && incomingOf(session),
   };
 }
 
@@ -79,4 +82,9 @@ export function pieceMap(handle: TorrentHandle): PieceMap {
     .pieces()
     .map(({ state, wanted }) => (state === 'untouched' && !wanted ? '-' : PIECE_CODES[state]!))
     .join('');
+}
+
+function incomingOf(session: Session): TorrentView['incoming'] {
+  const { accepted, rejected, evicted } = session.serverStats();
+  return { accepted, rejected, evicted };
 }

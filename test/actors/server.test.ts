@@ -187,31 +187,69 @@ test('garbage is dropped on its first byte, without waiting for 68', { timeout: 
   await stop();
 });
 
-test('connections past the limit are refused at once; CONNECTION_CLOSED frees a slot', { timeout: 5000 }, async () => {
+test('at the limit the connection waiting longest for its handshake makes room; with none waiting the newcomer is refused; CONNECTION_CLOSED frees a slot', { timeout: 5000 }, async () => {
   const { actor, routed, emitted, stop } = startServer({ maxConnections: 2 });
   const { port } = await whenListening(actor);
   const handedOver = await dial(port);
   handedOver.write(handshakeFor(KNOWN));
   await nextEmitted({ actor, emitted }, (e) => e.type === 'accepted', 'the accepted event');
-  const handshaking = await dial(port); // sends nothing: holds the second slot
+  const idle = await dial(port); // sends nothing: holds the second slot
+  const idlePort = idle.localPort;
   await waitFor(actor, (s) => s.context.handshaking.length === 1, { timeout: 3000 });
 
+  // A newcomer is still read: the idle one is dropped to make room.
+  const newcomer = await dial(port);
+  await closedByServer(idle);
+  const evicted = await nextEmitted({ actor, emitted }, (e) => e.type === 'evicted', 'the evicted event');
+  assert.deepEqual(evicted, { type: 'evicted', address: `127.0.0.1:${idlePort}`, reason: 'connection limit of 2 reached: waited longest without a handshake' });
+  newcomer.write(handshakeFor(KNOWN));
+  await waitFor(actor, (s) => s.context.counts.accepted === 2, { timeout: 3000 });
+  assert.equal(actor.getSnapshot().context.counts.evicted, 1);
+
+  // Both slots handed over, nobody waiting: the next one is refused at once.
   const refused = await dial(port);
   await closedByServer(refused);
   const rejected = await nextEmitted({ actor, emitted }, (e) => e.type === 'rejected', 'the rejected event');
   assert.equal((rejected as { reason: string }).reason, 'connection limit of 2 reached');
   assert.equal(actor.getSnapshot().context.counts.overLimit, 1);
 
-  // The torrent reports the handed-over connection closed: room for one more.
+  // The torrent reports a handed-over connection closed: room for one more.
   routed[0]!.socket.destroy();
   actor.send({ type: 'CONNECTION_CLOSED', address: `127.0.0.1:${handedOver.localPort}` });
-  assert.deepEqual(actor.getSnapshot().context.live, []);
+  assert.equal(actor.getSnapshot().context.live.length, 1);
   const again = await dial(port);
   again.write(handshakeFor(KNOWN));
-  await waitFor(actor, (s) => s.context.counts.accepted === 2, { timeout: 3000 });
+  await waitFor(actor, (s) => s.context.counts.accepted === 3, { timeout: 3000 });
   assert.equal(actor.getSnapshot().context.counts.overLimit, 1);
 
-  for (const s of [handedOver, handshaking, refused, again]) s.destroy();
+  for (const s of [handedOver, idle, newcomer, refused, again]) s.destroy();
+  await stop();
+});
+
+test('one address holds at most maxPendingPerAddress connections without a handshake; others are still read', { timeout: 5000 }, async () => {
+  const { actor, emitted, stop } = startServer({ maxPendingPerAddress: 2 });
+  const { port } = await whenListening(actor);
+  const first = await dial(port);
+  const second = await dial(port);
+  await waitFor(actor, (s) => s.context.handshaking.length === 2, { timeout: 3000 });
+  const third = await dial(port);
+  await closedByServer(third);
+  const rejected = await nextEmitted({ actor, emitted }, (e) => e.type === 'rejected', 'the rejected event');
+  assert.equal((rejected as { reason: string }).reason, '2 connections from 127.0.0.1 have not completed their handshake');
+  // Another address is not held back by this one.
+  const other = await new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' }, () => resolve(socket));
+    cleanups.push(() => socket.destroy());
+    socket.on('error', reject);
+  });
+  other.write(handshakeFor(KNOWN));
+  await nextEmitted({ actor, emitted }, (e) => e.type === 'accepted', 'the other address accepted');
+  // A handshake frees its place: the first address may open another.
+  first.write(handshakeFor(KNOWN));
+  await waitFor(actor, (s) => s.context.counts.accepted === 2, { timeout: 3000 });
+  const fourth = await dial(port);
+  await waitFor(actor, (s) => s.context.handshaking.length === 2, { timeout: 3000 });
+  for (const s of [first, second, third, other, fourth]) s.destroy();
   await stop();
 });
 

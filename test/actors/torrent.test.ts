@@ -286,6 +286,28 @@ test('maxPeers: connections beyond the limit are refused (their socket destroyed
   cleanup();
 });
 
+test('at maxPeers an incoming peer replaces one that has shown no interest and exchanged nothing for 10 s', async () => {
+  const { actor, clock, emitted, connectPeer, cleanup } = startTorrent(torrent.emptyStorage(), { maxPeers: 2 });
+  const idle = connectPeer({ direction: 'incoming' });
+  await until(() => emitted.some((e) => e.type === 'peer-connected'), { what: 'the idle peer connected', intervalMs: 0 });
+  const busy = connectPeer({ direction: 'incoming' });
+  busy.send({ type: 'interested' });
+  await until(() => torrentPeers(actor, 0).filter((p) => p.peerInterested).length === 1, { what: 'the busy peer interested', intervalMs: 0 });
+  // Too young to be replaced: a newcomer is refused.
+  const early = connectPeer({ direction: 'incoming' });
+  await until(() => early.closed, { what: 'the early newcomer refused', intervalMs: 0 });
+  assert.equal(idle.closed, false);
+
+  await clock.advance(10_000);
+  const newcomer = connectPeer({ direction: 'incoming' });
+  await until(() => idle.closed, { what: 'the idle peer evicted', intervalMs: 0 });
+  assert.ok(emitted.some((e) => e.type === 'peer-closed' && e.reason === 'evicted for a newcomer: no interest either way and nothing exchanged'));
+  assert.equal(busy.closed, false, 'an interested peer stays');
+  await until(() => emitted.filter((e) => e.type === 'peer-connected').length === 3, { what: 'the newcomer connected', intervalMs: 0 });
+  assert.equal(newcomer.closed, false);
+  cleanup();
+});
+
 test('a peer whose pieces fail their hash 3 times is banned and disconnected', async () => {
   const storage = torrent.emptyStorage();
   const badId = peerId(666);

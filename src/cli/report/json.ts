@@ -1,3 +1,4 @@
+import type { ServerCounts } from '../../actors/server.js';
 import type { TrackerClientEmitted } from '../../actors/tracker-client.js';
 import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
 import type { Reporter, ResumeInfo, StartedInfo, TransferStats } from './reporter.js';
@@ -76,7 +77,11 @@ export class JsonReporter implements Reporter {
     // `announce` (an attempt under way) is left out: its result follows.
   }
 
-  progress(p: TorrentProgress): void {
+  connection(e: { type: 'rejected' | 'evicted'; address: string; reason: string }): void {
+    this.write({ event: `connection-${e.type}`, address: bracketed(e.address), reason: e.reason });
+  }
+
+  progress(p: TorrentProgress, incoming?: ServerCounts): void {
     this.write({
       event: 'progress',
       state: p.state,
@@ -87,6 +92,7 @@ export class JsonReporter implements Reporter {
       peers: p.peers,
       downloadRate: Math.round(p.downloadRate),
       uploadRate: Math.round(p.uploadRate),
+      ...(incoming ? { incoming: { accepted: incoming.accepted, rejected: incoming.rejected, evicted: incoming.evicted } } : {}),
     });
   }
 

@@ -1,3 +1,4 @@
+import type { ServerCounts } from '../../actors/server.js';
 import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
 
 /**
@@ -16,7 +17,10 @@ export interface Reporter {
   /** Listening, with the torrent added: peers can connect from now on. */
   started(info: StartedInfo): void;
   event(event: TorrentSessionEvent): void;
-  progress(progress: TorrentProgress): void;
+  /** An incoming connection refused or evicted before its handshake (the runner throttles these). */
+  connection(event: { type: 'rejected' | 'evicted'; address: string; reason: string }): void;
+  /** `incoming`: the listening server's counts so far. */
+  progress(progress: TorrentProgress, incoming?: ServerCounts): void;
   complete(stats: TransferStats & { seconds: number }): void;
   /** Complete, and staying up to seed until interrupted. */
   seeding(): void;

@@ -74,6 +74,10 @@ export class TextReporter implements Reporter {
     if (e.type === 'peer-banned') this.problem(`peer ${e.address} ${e.reason}`);
   }
 
+  connection(e: { type: 'rejected' | 'evicted'; address: string; reason: string }): void {
+    if (this.options.verbose) this.line(`incoming ${e.address} ${e.type}: ${e.reason}`);
+  }
+
   progress(p: TorrentProgress): void {
     if (this.options.quiet) return;
     const pieces = `${p.have}/${p.total} pieces`;

@@ -172,7 +172,8 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
     view.state.textContent = t.state;
     view.count.textContent = t.have + ' / ' + t.total + ' pieces';
     view.rates.textContent = '↓ ' + rate(t.downloadRate) + '   ↑ ' + rate(t.uploadRate);
-    view.totals.textContent = 'got ' + bytes(t.downloaded) + ', sent ' + bytes(t.uploaded) + ', ' + t.peers.length + ' peer' + (t.peers.length === 1 ? '' : 's');
+    view.totals.textContent = 'got ' + bytes(t.downloaded) + ', sent ' + bytes(t.uploaded) + ', ' + t.peers.length + ' peer' + (t.peers.length === 1 ? '' : 's') +
+      (t.incoming ? '; incoming ' + t.incoming.accepted + ' accepted, ' + t.incoming.rejected + ' refused, ' + t.incoming.evicted + ' evicted' : '');
     view.bar.style.width = (t.total ? (100 * t.have) / t.total : 100) + '%';
     if (t.history) view.history = t.history.slice(-HISTORY);
     if (t.sample) { view.history.push(t.sample); if (view.history.length > HISTORY) view.history.shift(); }
