@@ -8,7 +8,12 @@ import {
 } from './actors/tracker-server.js';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type Clock, systemClock } from './env/clock.js';
-import { type TrackerServerTransport, createTrackerServerTransport } from './env/tracker-server-transport.js';
+import type { HttpGuardStats } from './env/http-guard.js';
+import {
+  type NodeTrackerTransportOptions,
+  type TrackerServerTransport,
+  createTrackerServerTransport,
+} from './env/tracker-server-transport.js';
 import type { TrackerConfig } from './tracker/tracker-config.js';
 import type { TrackerStats } from './tracker/tracker-core.js';
 import { formatAddress } from './util/socket-address.js';
@@ -27,6 +32,8 @@ export interface StartTrackerOptions {
   config?: Partial<TrackerConfig>;
   clock?: Clock;
   transport?: TrackerServerTransport;
+  /** The HTTP connection rules of the default transport (timeouts, caps); ignored with `transport`. */
+  connections?: NodeTrackerTransportOptions;
   secret?: Buffer;
   rng?: () => number;
   /** XState's inspection events of the tracker actor (the inspector, the dashboard). */
@@ -40,6 +47,7 @@ export class RunningTracker {
     readonly port: number,
     readonly http: boolean,
     readonly udp: boolean,
+    private readonly transport: TrackerServerTransport,
   ) {}
 
   /** `host:port` for URLs, IPv6 in brackets. */
@@ -59,6 +67,11 @@ export class RunningTracker {
     return trackerServerStats(this.actor);
   }
 
+  /** HTTP connections open now, and those evicted, refused and timed out so far; undefined without HTTP or real sockets. */
+  httpConnections(): HttpGuardStats | undefined {
+    return this.http ? this.transport.httpConnections?.() : undefined;
+  }
+
   on<T extends TrackerServerEmitted['type']>(type: T, handler: (event: Extract<TrackerServerEmitted, { type: T }>) => void): () => void {
     const sub = this.actor.on(type, handler as never);
     return () => sub.unsubscribe();
@@ -73,8 +86,9 @@ export class RunningTracker {
 export async function startTracker(options: StartTrackerOptions = {}): Promise<RunningTracker> {
   const http = options.http ?? true;
   const udp = options.udp ?? true;
+  const transport = options.transport ?? createTrackerServerTransport(options.connections);
   const actor = createTrackerServer({
-    transport: options.transport ?? createTrackerServerTransport(),
+    transport,
     clock: options.clock ?? systemClock,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -87,7 +101,7 @@ export async function startTracker(options: StartTrackerOptions = {}): Promise<R
   actor.start();
   try {
     const { address, port } = await whenTrackerListening(actor);
-    return new RunningTracker(actor, address, port, http, udp);
+    return new RunningTracker(actor, address, port, http, udp, transport);
   } catch (err) {
     actor.stop();
     throw err;

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { isIP } from 'node:net';
 import type { TrackerDatagram, TrackerHttpReply, TrackerHttpRequest } from '../protocol/tracker/index.js';
 import { messageOf } from '../util/message-of.js';
+import { type HttpGuard, type HttpGuardOptions, type HttpGuardStats, guardHttpServer } from './http-guard.js';
 
 /*
  * The network edge of the tracker server: an HTTP server and a UDP socket on the same port number.
@@ -33,6 +34,8 @@ export interface TrackerEndpoints {
 
 export interface TrackerServerTransport {
   listen(options: TrackerListenOptions, handlers: TrackerHandlers): Promise<TrackerEndpoints>;
+  /** What the HTTP connection rules did, over every server this transport has run (real sockets only). */
+  httpConnections?(): HttpGuardStats;
 }
 
 /** A bind that failed; `cause` is the system error (EADDRINUSE …). */
@@ -47,29 +50,55 @@ export class TrackerListenError extends Error {
   }
 }
 
-export interface NodeTrackerTransportOptions {
-  /** Open HTTP connections at once; more wait in the kernel's backlog. Default 1024. */
-  maxConnections?: number;
-  /** A request must arrive whole within this. Default 10 s. */
+/**
+ * The HTTP connection rules (src/env/http-guard.ts): headers within 5 s, idle keep-alive closed after
+ * 15 s, 1024 connections and 32 per address, where a new connection evicts the oldest idle or
+ * incomplete one. 32 per address: one address may be a NAT with many clients, and a tracker request
+ * takes a few milliseconds, so 32 at once is plenty for one; yet a flood then needs more than
+ * 1024 / 32 = 32 addresses before it can even reach the overall cap.
+ */
+export interface NodeTrackerTransportOptions extends HttpGuardOptions {
+  /** The whole request (a body too) must arrive within this; node checks it only every 30 s, a backstop. Default 10 s. */
   requestTimeoutMs?: number;
 }
+
+/**
+ * Connections the kernel completes before we accept them (it caps this at net.core.somaxconn, 4096 on
+ * current Linux), as opentracker asks for SOMAXCONN. Node's 511 overflows when a flood of clients
+ * reconnects as fast as we evict them: the kernel then drops honest SYNs too, which cost their
+ * senders a 1 s retransmission.
+ */
+const LISTEN_BACKLOG = 4096;
 
 /** Both protocols on one port number: with port 0, tries this many ports before giving up. */
 const SAME_PORT_ATTEMPTS = 20;
 
 export function createTrackerServerTransport(options: NodeTrackerTransportOptions = {}): TrackerServerTransport {
+  const guards: HttpGuard[] = [];
+  const guard = (server: http.Server) => {
+    const made = guardHttpServer(server, options);
+    guards.push(made);
+    return made;
+  };
   return {
     async listen(listen, handlers) {
       if (!listen.http && !listen.udp) throw new TypeError('nothing to listen on: neither HTTP nor UDP');
       for (let attempt = 1; ; attempt++) {
         try {
-          return await bindBoth(listen, handlers, options);
+          return await bindBoth(listen, handlers, options, guard);
         } catch (err) {
           // Port 0: the port the first protocol got was taken for the second one. Try another.
           const retry = listen.port === 0 && err instanceof TrackerListenError && err.code === 'EADDRINUSE';
           if (!retry || attempt >= SAME_PORT_ATTEMPTS) throw err;
         }
       }
+    },
+    httpConnections() {
+      const total: HttpGuardStats = { open: 0, evicted: 0, refused: 0, timedOut: 0 };
+      for (const stats of guards.map((g) => g.stats())) {
+        for (const key of Object.keys(total) as (keyof HttpGuardStats)[]) total[key] += stats[key];
+      }
+      return total;
     },
   };
 }
@@ -78,6 +107,7 @@ async function bindBoth(
   listen: TrackerListenOptions,
   handlers: TrackerHandlers,
   options: NodeTrackerTransportOptions,
+  guard: (server: http.Server) => HttpGuard,
 ): Promise<TrackerEndpoints> {
   const closers: (() => Promise<void>)[] = [];
   const closeAll = () => Promise.all(closers.map((close) => close())).then(() => undefined);
@@ -85,7 +115,7 @@ async function bindBoth(
     let port = listen.port;
     let address = listen.host;
     if (listen.http) {
-      const bound = await bindHttp(listen.host, port, handlers, options);
+      const bound = await bindHttp(listen.host, port, handlers, options, guard);
       closers.push(bound.close);
       port = bound.port;
       address = bound.address;
@@ -109,8 +139,15 @@ interface Bound {
   close(): Promise<void>;
 }
 
-function bindHttp(host: string, port: number, handlers: TrackerHandlers, options: NodeTrackerTransportOptions): Promise<Bound> {
+function bindHttp(
+  host: string,
+  port: number,
+  handlers: TrackerHandlers,
+  options: NodeTrackerTransportOptions,
+  guard: (server: http.Server) => HttpGuard,
+): Promise<Bound> {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  // Node's own header timeout stays as a coarse backstop; the guard enforces the real one.
   const server = http.createServer({ requestTimeout: timeoutMs, headersTimeout: timeoutMs, maxHeaderSize: 8192 }, (req, res) => {
     // Trackers take no body: drain whatever comes, without keeping it.
     req.resume();
@@ -129,11 +166,12 @@ function bindHttp(host: string, port: number, handlers: TrackerHandlers, options
       },
     );
   });
-  server.maxConnections = options.maxConnections ?? 1024;
+  // Not server.maxConnections: at its cap node resets every new connection, honest ones included.
+  guard(server);
   server.maxHeadersCount = 64;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new TrackerListenError('HTTP', err.code, err)));
-    server.listen({ host, port }, () => {
+    server.listen({ host, port, backlog: LISTEN_BACKLOG }, () => {
       server.removeAllListeners('error');
       // A failing connection is that client's problem, never the server's.
       server.on('error', () => undefined);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { type HttpGuard, type HttpGuardStats, guardHttpServer } from '../env/http-guard.js';
 
 /**
  * An HTTP + WebSocket server for watching a run from a browser on the same machine: bound to
@@ -26,17 +27,26 @@ export interface LoopbackServerOptions {
 
 export const LOOPBACK_HOST = '127.0.0.1';
 
+/**
+ * The HTTP connection rules (src/env/http-guard.ts) for a page watched from this machine: a browser
+ * opens a handful of connections, so 64 is plenty, and every client is 127.0.0.1, so the
+ * per-address cap is the same number.
+ */
+const CONNECTION_RULES = { maxConnections: 64, maxPerAddress: 64, headersTimeoutMs: 5_000, idleTimeoutMs: 15_000 };
+
 export class LoopbackServer {
   private readonly sockets = new Set<Socket>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
 
   private constructor(
     private readonly server: Server,
+    private readonly guard: HttpGuard,
     readonly port: number,
   ) {}
 
   static async start(options: LoopbackServerOptions): Promise<LoopbackServer> {
     const server = createServer();
+    const guard = guardHttpServer(server, CONNECTION_RULES);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, LOOPBACK_HOST, () => {
@@ -47,7 +57,7 @@ export class LoopbackServer {
       throw new Error(err.code === 'EADDRINUSE' ? `port ${options.port} is already in use on ${LOOPBACK_HOST}` : `cannot listen on ${LOOPBACK_HOST}:${options.port}: ${err.message}`);
     });
     server.unref();
-    const loopback = new LoopbackServer(server, (server.address() as AddressInfo).port);
+    const loopback = new LoopbackServer(server, guard, (server.address() as AddressInfo).port);
     loopback.wire(options);
     return loopback;
   }
@@ -62,6 +72,11 @@ export class LoopbackServer {
 
   get clients(): ReadonlySet<WebSocket> {
     return this.wss.clients;
+  }
+
+  /** HTTP connections open now, and those evicted, refused and timed out so far. */
+  connectionStats(): HttpGuardStats {
+    return this.guard.stats();
   }
 
   /** Sends to every open WebSocket; a browser that cannot keep up skips messages rather than buffering them. */
@@ -94,6 +109,8 @@ export class LoopbackServer {
       res.end(req.method === 'HEAD' ? undefined : page.body);
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      // A WebSocket lives as long as the page: no HTTP timeout applies to it any more.
+      this.guard.upgraded(socket);
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path !== options.socketPath || !this.fromLoopbackName(req) || !this.fromOwnPage(req)) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');

@@ -47,8 +47,9 @@ test('400 idle connections reopened as they close: an honest leecher connects wi
   const seeder = await startSeeder(payload);
   let attacker: ChildProcess | undefined;
   try {
-    // The best of two quiet runs is the reference.
-    const quiet = [await timedDownload(payload, seeder.session.port, 'quiet-1'), await timedDownload(payload, seeder.session.port, 'quiet-2')];
+    // The best of three quiet runs is the reference (the first run of a process is the slowest).
+    const quiet = [];
+    for (const n of [1, 2, 3]) quiet.push(await timedDownload(payload, seeder.session.port, `quiet-${n}`));
     const reference = Math.min(...quiet.map((r) => r.seconds));
 
     const addresses = Array.from({ length: 50 }, (_, i) => `127.0.1.${i + 10}`);
@@ -63,8 +64,9 @@ test('400 idle connections reopened as they close: an honest leecher connects wi
       'evictions under the flood',
     );
     const rssBefore = process.memoryUsage().rss;
-    // Compared alike: the best of two runs under attack (the first run of a process is the slowest).
-    const attackedRuns = [await timedDownload(payload, seeder.session.port, 'attacked-1'), await timedDownload(payload, seeder.session.port, 'attacked-2')];
+    // Compared alike: the best of three runs under attack.
+    const attackedRuns = [];
+    for (const n of [1, 2, 3]) attackedRuns.push(await timedDownload(payload, seeder.session.port, `attacked-${n}`));
     const attacked = {
       seconds: Math.min(...attackedRuns.map((r) => r.seconds)),
       connectMs: Math.max(...attackedRuns.map((r) => r.connectMs)),

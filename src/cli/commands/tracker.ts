@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { MAX_INTERVAL } from '../../protocol/tracker/index.js';
 import { AllowListError, parseAllowList } from '../../tracker/allow-list.js';
+import type { HttpGuardStats } from '../../env/http-guard.js';
 import { DEFAULT_INTERVAL, type TrackerConfig } from '../../tracker/tracker-config.js';
 import type { TrackerStats } from '../../tracker/tracker-core.js';
 import { type RunningTracker, startTracker } from '../../tracker-server.js';
@@ -75,9 +76,9 @@ export async function runTracker(options: TrackerCommandOptions): Promise<void> 
   onInterrupt(async (signal) => {
     await tracker.stop();
     await observers.close();
-    report.stopped(signal, tracker.stats());
+    report.stopped(signal, tracker.stats(), tracker.httpConnections());
   });
-  tracker.on('swept', (e) => report.swept(e.expiredPeers, e.stats));
+  tracker.on('swept', (e) => report.swept(e.expiredPeers, e.stats, tracker.httpConnections()));
   report.listening(tracker, settings);
   // Serves until a signal ends the process.
   await new Promise<never>(() => undefined);
@@ -107,8 +108,9 @@ async function readAllowList(file: string): Promise<Set<string>> {
 
 interface TrackerReport {
   listening(tracker: RunningTracker, settings: TrackerSettings): void;
-  swept(expiredPeers: number, stats: TrackerStats): void;
-  stopped(signal: string, stats: TrackerStats): void;
+  /** `http`: the HTTP connection counters (none with --udp-only). */
+  swept(expiredPeers: number, stats: TrackerStats, http: HttpGuardStats | undefined): void;
+  stopped(signal: string, stats: TrackerStats, http: HttpGuardStats | undefined): void;
 }
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
@@ -127,9 +129,10 @@ const textReport: TrackerReport = {
   swept() {
     // Quiet in text mode: GET /stats tells the numbers.
   },
-  stopped(signal, stats) {
+  stopped(signal, stats, http) {
     const announces = stats.requests.http.announce + stats.requests.udp.announce;
-    write(`tracker stopped (${signal}): ${stats.torrents} torrents, ${stats.seeders} seeders, ${stats.leechers} leechers; ${announces} announces served`);
+    const dropped = http && http.evicted + http.refused + http.timedOut > 0 ? `; HTTP connections: ${http.evicted} evicted, ${http.refused} refused, ${http.timedOut} timed out` : '';
+    write(`tracker stopped (${signal}): ${stats.torrents} torrents, ${stats.seeders} seeders, ${stats.leechers} leechers; ${announces} announces served${dropped}`);
   },
 };
 
@@ -149,10 +152,10 @@ const jsonReport: TrackerReport = {
       trustIp: settings.config.trustIp === true,
     });
   },
-  swept(expiredPeers, stats) {
-    json({ event: 'stats', ...stats, sweptPeers: expiredPeers });
+  swept(expiredPeers, stats, http) {
+    json({ event: 'stats', ...stats, sweptPeers: expiredPeers, http: http ?? null });
   },
-  stopped(signal, stats) {
-    json({ event: 'stopped', signal, ...stats });
+  stopped(signal, stats, http) {
+    json({ event: 'stopped', signal, ...stats, http: http ?? null });
   },
 };
