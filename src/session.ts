@@ -31,6 +31,7 @@ import { ResumeSaver } from './resume-saver.js';
 import { type ResumeVerdict, readTrustedHave } from './storage/resume-file.js';
 import { socketAddress } from './util/socket-address.js';
 import { type Clock, systemClock } from './env/clock.js';
+import { type Hasher, workerHasher } from './env/hasher.js';
 import { type TrackerTransport, createTrackerTransport } from './env/tracker-transport.js';
 import { type PeerSocket, type Transport, tcpTransport } from './env/transport.js';
 import type { Metainfo } from './protocol/metainfo/index.js';
@@ -60,6 +61,11 @@ export interface SessionOptions {
   handshakeTimeoutMs?: number;
   /** XState's inspection events of every actor in the session (the inspector, the dashboard, traces). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * SHA-1 for checks and verification. Default: worker threads owned by the session (closed with
+   * it). The simulator and replay pass `inlineHasher`, which keeps runs deterministic.
+   */
+  hasher?: Hasher;
   /** Observes every peer connection's messages, per torrent. */
   wireTap?: (torrent: Metainfo, peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
 }
@@ -260,6 +266,9 @@ export class Session {
   private readonly storage: StorageFactory;
   private readonly rng: () => number;
   private readonly torrents = new Map<string, TorrentHandle>();
+  /** The hasher, and whether this session made it (then it closes it). */
+  private readonly hasher: Hasher;
+  private readonly ownsHasher: boolean;
   private server?: ActorRefFrom<typeof serverMachine>;
   private boundPort = 0;
   private readonly serverEvents = new Subject<ServerEmitted>();
@@ -273,6 +282,8 @@ export class Session {
     this.storage = options.storage ?? fsStorageFactory();
     this.rng = options.rng ?? Math.random;
     this.peerId = options.peerId ?? generatePeerId(randomBytes);
+    this.ownsHasher = options.hasher === undefined;
+    this.hasher = options.hasher ?? workerHasher();
   }
 
   /** Incoming connections so far: accepted (handed to a torrent), rejected (with overLimit among them) and evicted. */
@@ -354,6 +365,7 @@ export class Session {
         trackerTransport: options.noTrackers ? undefined : this.trackerTransport,
         listenPort: this.boundPort,
         localAddress: this.options.host,
+        hasher: this.hasher,
         wireTap: wireTap && ((peer) => wireTap(meta, peer)),
       },
     });
@@ -371,5 +383,6 @@ export class Session {
       await waitFor(this.server, (s) => s.status !== 'active' || s.matches('stopped'), { timeout: 5000 }).catch(() => undefined);
       this.server.stop();
     }
+    if (this.ownsHasher) await this.hasher.close();
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup } from 'xstate';
 import { type Metainfo, pieceHash } from '../protocol/metainfo/index.js';
 import { checkExisting, verifyPiece } from '../storage/piece-verifier.js';
+import type { Hasher } from '../env/hasher.js';
 import type { TorrentStorage } from '../storage/storage.js';
 import { messageOf } from '../util/message-of.js';
 
@@ -20,6 +21,8 @@ export interface FileManagerInput {
   /** Check, but take these pieces as present without reading them (resume data of files that did not change). */
   knownHave?: Uint8Array;
   concurrentVerifications?: number;
+  /** Hashes off the main thread (worker threads); default: on it. */
+  hasher?: Hasher;
 }
 
 export type FileManagerEvent =
@@ -37,16 +40,16 @@ export type FileManagerReport =
   | { type: 'FILES.PIECE_FAILED'; index: number }
   | { type: 'FILES.ERROR'; message: string };
 
-const prepareAndCheck = fromPromise<Uint8Array, { meta: Metainfo; storage: TorrentStorage; trustedHave?: Uint8Array; knownHave?: Uint8Array }>(
+const prepareAndCheck = fromPromise<Uint8Array, { meta: Metainfo; storage: TorrentStorage; trustedHave?: Uint8Array; knownHave?: Uint8Array; hasher?: Hasher }>(
   async ({ input, signal }) => {
     await input.storage.prepare();
     if (input.trustedHave) return input.trustedHave;
-    return checkExisting(input.storage, input.meta, { signal, known: input.knownHave });
+    return checkExisting(input.storage, input.meta, { signal, known: input.knownHave, hasher: input.hasher });
   },
 );
 
 /** Verifies pieces from a queue, a few at a time, and sends each verdict back. */
-const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: TorrentStorage; concurrency: number }>(
+const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: TorrentStorage; concurrency: number; hasher?: Hasher }>(
   ({ input, sendBack, receive }) => {
     const queue: ({ index: number; blocks?: Buffer[] })[] = [];
     let running = 0;
@@ -55,7 +58,7 @@ const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: Torre
       while (!stopped && running < input.concurrency && queue.length > 0) {
         const { index, blocks } = queue.shift()!;
         running++;
-        (blocks ? storeIfValid(input.storage, input.meta, index, blocks) : verifyPiece(input.storage, input.meta, index)).then(
+        (blocks ? storeIfValid(input.storage, input.meta, index, blocks) : verifyPiece(input.storage, input.meta, index, { hasher: input.hasher })).then(
           (ok) => {
             running--;
             if (stopped) return;
@@ -82,7 +85,11 @@ const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: Torre
   },
 );
 
-/** Hashes a piece held in memory; writes it only if it matches, so bad data never reaches the disk. */
+/**
+ * Hashes a piece held in memory; writes it only if it matches, so bad data never reaches the disk.
+ * On this thread: measured on a 512 MiB loopback transfer, handing the piece to a hashing thread
+ * (a copy and two messages) saved no time and cost 20 MiB more.
+ */
 async function storeIfValid(storage: TorrentStorage, meta: Metainfo, index: number, blocks: Buffer[]): Promise<boolean> {
   const hash = createHash('sha1');
   for (const block of blocks) hash.update(block);
@@ -107,7 +114,8 @@ export const fileManagerMachine = setup({
     checking: {
       invoke: {
         src: 'prepareAndCheck',
-        input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave, knownHave: context.knownHave }),
+        // The check needs what the FileManager was given: its input is in the context.
+        input: ({ context }) => context,
         onDone: {
           target: 'ready',
           actions: sendParent(({ event }) => ({ type: 'FILES.CHECKED', have: event.output }) satisfies FileManagerReport),
@@ -122,7 +130,12 @@ export const fileManagerMachine = setup({
       invoke: {
         id: 'verifier',
         src: 'verifier',
-        input: ({ context }) => ({ meta: context.meta, storage: context.storage, concurrency: context.concurrentVerifications ?? 2 }),
+        input: ({ context }) => ({
+          meta: context.meta,
+          storage: context.storage,
+          hasher: context.hasher,
+          concurrency: context.concurrentVerifications ?? 2,
+        }),
       },
       on: {
         VERIFY: { actions: sendTo('verifier', ({ event }) => event) },

@@ -3,6 +3,7 @@ import type { DownloadEngine } from '../engine/download-engine.js';
 import { PeerWire, type WireTap } from '../engine/peer-wire.js';
 import type { UploadEngine } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
+import type { Hasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import type { PeerSocket, Transport } from '../env/transport.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
@@ -79,6 +80,8 @@ export interface TorrentInput {
   maxHashFailures?: number;
   pipelineDepth?: number;
   handshakeTimeoutMs?: number;
+  /** Hashes pieces off the main thread (worker threads); default: on it. */
+  hasher?: Hasher;
   /** Observes each connection's messages (traces, the dashboard): called once per connection. */
   wireTap?: (peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
 }
@@ -307,7 +310,13 @@ export const torrentMachine = setup({
       id: 'files',
       systemId: SYSTEM_IDS.files,
       src: 'fileManager',
-      input: ({ context }) => ({ meta: context.meta, storage: context.storage, trustedHave: context.trustedHave, knownHave: context.knownHave }),
+      input: ({ context }) => ({
+        meta: context.meta,
+        storage: context.storage,
+        trustedHave: context.trustedHave,
+        knownHave: context.knownHave,
+        hasher: context.hasher,
+      }),
     },
     {
       id: 'client',

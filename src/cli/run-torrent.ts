@@ -8,6 +8,7 @@ import { FsStorage } from '../storage/fs-storage.js';
 import { checkExisting } from '../storage/piece-verifier.js';
 import { popcount } from '../util/bits.js';
 import { messageOf } from '../util/message-of.js';
+import { type Hasher, workerHasher } from '../env/hasher.js';
 import { CliError } from './errors.js';
 import { onInterrupt } from './interrupt.js';
 import { type ObserveOptions, type Observers, startObservers } from './observers.js';
@@ -55,12 +56,15 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   let ticker: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   let interrupted = false;
+  // One pool of hashing threads for the seed check and the session.
+  const hasher = workerHasher();
   // Called from the normal end, from an error and from a signal: runs once. Closing the session
   // stops the torrent, which saves its resume data.
   const shutdown = () => {
     clearInterval(ticker);
     closing ??= (async () => {
       await session?.close();
+      await hasher.close();
       await observers?.close();
     })();
     return closing;
@@ -89,7 +93,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     if (options.mode === 'download') await ensureWritableFolder(downloadDir);
 
     observers = await startObservers(options.observe ?? {}, { command: options.mode, argv: process.argv.slice(2) });
-    session = new Session({ host: options.bind, port: options.port, ...observers.sessionOptions(options.mode) });
+    session = new Session({ host: options.bind, port: options.port, hasher, ...observers.sessionOptions(options.mode) });
     await session.listen().catch((err: unknown) => {
       throw new CliError(messageOf(err));
     });
@@ -97,7 +101,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     let trustedHave = resume.trusted ? resume.have : undefined;
     if (options.mode === 'seed' && !(trustedHave && popcount(trustedHave, meta.pieceCount) === meta.pieceCount)) {
       reporter.checking(dataPath);
-      trustedHave = await checkCompleteData(meta, downloadDir, dataPath, resume.trusted ? undefined : resume.known);
+      trustedHave = await checkCompleteData(meta, downloadDir, dataPath, hasher, resume.trusted ? undefined : resume.known);
     }
     reporter.resume(resume.trusted ? { resumed: true } : { resumed: false, reason: resume.reason });
 
@@ -191,11 +195,11 @@ async function ensureWritableFolder(dir: string): Promise<void> {
  * not complete (serving part of a torrent is what `download --seed` is for). Returns the pieces
  * found, so the torrent does not hash them a second time.
  */
-async function checkCompleteData(meta: Metainfo, downloadDir: string, dataPath: string, known?: Uint8Array): Promise<Uint8Array> {
+async function checkCompleteData(meta: Metainfo, downloadDir: string, dataPath: string, hasher: Hasher, known?: Uint8Array): Promise<Uint8Array> {
   const storage = new FsStorage(meta, downloadDir);
   let have: Uint8Array;
   try {
-    have = await checkExisting(storage, meta, { known });
+    have = await checkExisting(storage, meta, { known, hasher });
   } catch (err) {
     throw new CliError(`cannot check ${dataPath}: ${messageOf(err)}`);
   } finally {

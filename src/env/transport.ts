@@ -19,9 +19,15 @@ export interface Transport {
   connect(options: { host: string; port: number; localAddress?: string; timeoutMs: number }): Promise<PeerSocket>;
 }
 
+/**
+ * Bytes a peer socket buffers before it reports congestion (node's default is 16 KiB: less than one
+ * block with its header, so a seeder would wait for 'drain' after every block).
+ */
+const SOCKET_BUFFER_BYTES = 256 * 1024;
+
 export const tcpTransport: Transport = {
   listen({ host, port }, onConnection) {
-    const server = net.createServer({ noDelay: true }, (socket) => onConnection(socket));
+    const server = net.createServer({ noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES }, (socket) => onConnection(socket));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port }, () => {
@@ -41,7 +47,9 @@ export const tcpTransport: Transport = {
   },
   connect({ host, port, localAddress, timeoutMs }) {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, localAddress, noDelay: true });
+      // net.Socket passes stream options on to its Duplex; @types/node does not list them.
+      const options: net.NetConnectOpts & { highWaterMark: number } = { host, port, localAddress, noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES };
+      const socket = net.connect(options);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { inlineHasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import { seededRng } from '../env/rng.js';
 import { BLOCK_SIZE, generatePeerId } from '../protocol/wire/index.js';
@@ -295,6 +296,8 @@ export class Swarm {
       storage,
       rng: seededRng((spec.seed * 7919 + this.peers.indexOf(peer) + 1) >>> 0),
       peerId: peer.peerId,
+      // Hashing on the calling thread: a worker's answer would come in real time, not simulated time.
+      hasher: inlineHasher,
       ...this.options.observer?.sessionOptions?.(label),
     });
     peer.session = session;

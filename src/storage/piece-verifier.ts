@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { type Hasher, inlineHasher } from '../env/hasher.js';
 import { pieceHash, type Metainfo } from '../protocol/metainfo/index.js';
 import { byteLength, hasBit, setBit } from '../util/bits.js';
 import { pieceRange } from './file-layout.js';
@@ -18,11 +18,11 @@ export async function verifyPiece(
   storage: TorrentStorage,
   meta: PieceMeta,
   index: number,
-  options: { signal?: AbortSignal; chunkSize?: number } = {},
+  options: { signal?: AbortSignal; chunkSize?: number; hasher?: Hasher } = {},
 ): Promise<boolean> {
   const chunk = options.chunkSize ?? VERIFY_CHUNK;
   if (!Number.isSafeInteger(chunk) || chunk < 1) throw new RangeError(`chunk size ${chunk} is not a positive integer`);
-  return hashMatches(storage, meta, index, scratchBuffers(meta, chunk), options.signal);
+  return hashMatches(storage, meta, index, hashingFor(meta, chunk, options.hasher), options.signal);
 }
 
 /** Two chunk buffers, reused for every piece: one is being filled while the other is hashed. */
@@ -31,12 +31,26 @@ function scratchBuffers(meta: PieceMeta, chunk: number): [Buffer, Buffer] {
   return [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
 }
 
-async function hashMatches(storage: TorrentStorage, meta: PieceMeta, index: number, buffers: [Buffer, Buffer], signal?: AbortSignal): Promise<boolean> {
+/**
+ * Reads the piece chunk by chunk, each into `scratch(size)`, while `hasher` hashes the previous one
+ * (one read in flight). Inline, two scratch buffers serve the whole piece; with worker threads each
+ * chunk moves to the hashing thread and the hasher recycles the buffers, so memory stays a few
+ * chunks per piece.
+ */
+async function hashMatches(
+  storage: TorrentStorage,
+  meta: PieceMeta,
+  index: number,
+  hashing: { hasher: Hasher; scratch: (size: number) => Buffer; chunk: number },
+  signal?: AbortSignal,
+): Promise<boolean> {
   const { offset, length } = pieceRange(meta, index);
-  const chunk = buffers[0].length;
-  let turn = 0;
-  const read = (at: number) => storage.read(offset + at, Math.min(chunk, length - at), buffers[turn++ % 2]);
-  const hash = createHash('sha1');
+  const { chunk, scratch } = hashing;
+  const read = (at: number) => {
+    const size = Math.min(chunk, length - at);
+    return storage.read(offset + at, size, scratch(size));
+  };
+  const job = hashing.hasher.start();
   let pending = length > 0 ? read(0) : undefined;
   try {
     for (let at = 0; at < length; at += chunk) {
@@ -44,14 +58,23 @@ async function hashMatches(storage: TorrentStorage, meta: PieceMeta, index: numb
       pending = at + chunk < length ? read(at + chunk) : undefined;
       signal?.throwIfAborted();
       if (data.length !== Math.min(chunk, length - at)) throw new StorageError('io', `storage returned ${data.length} bytes at ${offset + at}`);
-      hash.update(data);
+      await job.update(data);
     }
   } catch (err) {
+    job.abort();
     pending?.catch(() => undefined); // abandoned read-ahead: its outcome no longer matters
     if (isStorageError(err, 'missing-data')) return false;
     throw err;
   }
-  return hash.digest().equals(pieceHash(meta, index));
+  return (await job.digest()).equals(pieceHash(meta, index));
+}
+
+/** How one reader hashes: on this thread with two alternating buffers, or with `hasher`'s recycled ones. */
+function hashingFor(meta: PieceMeta, chunk: number, hasher?: Hasher) {
+  if (hasher) return { hasher, scratch: (size: number) => hasher.scratch(size), chunk };
+  const buffers = scratchBuffers(meta, chunk);
+  let turn = 0;
+  return { hasher: inlineHasher, scratch: (size: number) => buffers[turn++ % 2]!.subarray(0, size), chunk: buffers[0].length };
 }
 
 export interface CheckOptions {
@@ -59,8 +82,10 @@ export interface CheckOptions {
   onProgress?: (checked: number, total: number) => void;
   /** Stops the check; it then rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** Pieces hashed at once (default 2: one reads while the other hashes). */
+  /** Pieces hashed at once (default 2: one reads while the other hashes; with a hasher 8, to keep its threads and the disk busy). */
   concurrency?: number;
+  /** Hashes off the main thread (worker threads); default: on it. */
+  hasher?: Hasher;
   /** Pieces known to be good (resume data from files that did not change): counted as present unread. */
   known?: Uint8Array;
 }
@@ -89,16 +114,17 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
 
   let next = 0;
   let stop = false;
+  const hasher = options.hasher;
   const worker = async () => {
-    const buffers = scratchBuffers(meta, VERIFY_CHUNK);
+    const hashing = hashingFor(meta, VERIFY_CHUNK, hasher);
     while (!stop && next < toHash.length) {
       signal?.throwIfAborted();
       const index = toHash[next++]!;
-      if (await hashMatches(storage, meta, index, buffers, signal)) setBit(have, index);
+      if (await hashMatches(storage, meta, index, hashing, signal)) setBit(have, index);
       onProgress?.(++checked, meta.pieceCount);
     }
   };
-  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () =>
+  const workers = Array.from({ length: Math.max(1, options.concurrency ?? (hasher ? 8 : 2)) }, () =>
     worker().catch((err: unknown) => {
       stop = true;
       throw err;

@@ -1,3 +1,4 @@
+import { inlineHasher } from '../env/hasher.js';
 import { seededRng } from '../env/rng.js';
 import { type TorrentHandle, Session } from '../session.js';
 import { SimClock, settle } from '../sim/sim-clock.js';
@@ -119,6 +120,8 @@ async function runReplay(trace: LoadedTrace, options: ReplayOptions): Promise<{ 
     storage: { open: () => storage },
     rng: seededRng(1),
     peerId: Buffer.from(sessionPeerId(trace, node), 'hex'),
+    // On the calling thread: the replay runs on simulated time.
+    hasher: inlineHasher,
     host: local.host,
     port: local.port,
     ...recorder.forSession(node),

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { type Hasher, inlineHasher, workerHasher } from '../../src/env/hasher.js';
+
+const sha1 = (...chunks: Buffer[]) => {
+  const hash = createHash('sha1');
+  for (const c of chunks) hash.update(c);
+  return hash.digest();
+};
+
+async function streamed(hasher: Hasher, chunks: Buffer[]): Promise<Buffer> {
+  const job = hasher.start();
+  for (const chunk of chunks) await job.update(chunk);
+  return job.digest();
+}
+
+for (const [name, make] of [
+  ['inline', () => inlineHasher],
+  ['worker threads', () => workerHasher(2)],
+] as const) {
+  test(`${name}: streamed jobs and whole buffers hash as createHash does, many at once`, async () => {
+    const hasher = make();
+    try {
+      // Own ArrayBuffers (moved), views into a shared slab (copied), empty input.
+      const owned = Array.from({ length: 5 }, () => Buffer.from(randomBytes(100_000)));
+      const slab = randomBytes(64 * 1024);
+      const views = [slab.subarray(0, 1000), slab.subarray(1000, 30_000), slab.subarray(30_000)];
+      const expected = [sha1(...owned), sha1(...views), sha1()];
+      const jobs = await Promise.all([
+        streamed(hasher, owned.map((b) => Buffer.from(b))),
+        streamed(hasher, views),
+        streamed(hasher, []),
+        ...Array.from({ length: 20 }, (_, i) => streamed(hasher, [Buffer.from(`piece ${i}`)])),
+      ]);
+      assert.deepEqual(jobs.slice(0, 3), expected);
+      jobs.slice(3).forEach((digest, i) => assert.deepEqual(digest, sha1(Buffer.from(`piece ${i}`))));
+      assert.ok(slab.equals(Buffer.concat(views)), 'a shared slab is untouched (its views were copied)');
+
+      // Scratch buffers move to the thread and are recycled; the digests stay right.
+      const chunks = Array.from({ length: 6 }, () => randomBytes(200_000));
+      const job = hasher.start();
+      for (const chunk of chunks) {
+        const scratch = hasher.scratch(chunk.length);
+        chunk.copy(scratch);
+        await job.update(scratch);
+      }
+      assert.deepEqual(await job.digest(), sha1(...chunks));
+    } finally {
+      await hasher.close();
+    }
+  });
+}
+
+test('worker threads: an aborted job and a closed hasher fail cleanly', async () => {
+  const hasher = workerHasher(1);
+  const job = hasher.start();
+  await job.update(Buffer.from('x'));
+  job.abort();
+  await assert.rejects(job.update(Buffer.from('y')), /finished/);
+  await hasher.close();
+  assert.throws(() => hasher.start(), /closed/);
+});
