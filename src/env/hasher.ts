@@ -14,6 +14,8 @@ import { Worker } from 'node:worker_threads';
  */
 export interface Hasher {
   start(): HashJob;
+  /** The SHA-1 of each of the consecutive slices of `data` with these lengths (small pieces in one message). */
+  hashEach(data: Buffer, lengths: readonly number[]): Promise<Buffer[]>;
   /**
    * A buffer of `length` bytes to read a chunk into before update(): the worker hasher recycles
    * them (a fresh buffer per chunk costs a page fault per 4 KiB), so they move without a copy.
@@ -25,7 +27,8 @@ export interface Hasher {
 export interface HashJob {
   /** Adds a chunk; resolves when the job may take more (a bounded number of chunks in flight). */
   update(chunk: Buffer): Promise<void>;
-  digest(): Promise<Buffer>;
+  /** The SHA-1 of everything, with `last` added first (one message instead of two for the last chunk). */
+  digest(last?: Buffer): Promise<Buffer>;
   /** Gives the job up (its chunks are dropped). */
   abort(): void;
 }
@@ -35,28 +38,40 @@ export const inlineHasher: Hasher = {
     const hash = createHash('sha1');
     return {
       update: async (chunk) => void hash.update(chunk),
-      digest: async () => hash.digest(),
+      digest: async (last) => (last ? hash.update(last) : hash).digest(),
       abort: () => undefined,
     };
   },
+  hashEach: async (data, lengths) => sliceDigests(data, lengths),
   scratch: (length) => Buffer.allocUnsafe(length),
   close: async () => undefined,
 };
 
-// The worker's whole program: one SHA-1 state per job, an ack for each chunk (the sender's backpressure).
+function sliceDigests(data: Uint8Array, lengths: readonly number[]): Buffer[] {
+  let at = 0;
+  return lengths.map((length) => createHash('sha1').update(data.subarray(at, (at += length))).digest());
+}
+
+// The worker's whole program: one SHA-1 state per job, an ack for each chunk (the sender's
+// backpressure); `each` hashes consecutive slices of one chunk at once.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const jobs = new Map();
 parentPort.on('message', (m) => {
+  if (m.op === 'each') {
+    let at = 0;
+    const digests = m.lengths.map((length) => createHash('sha1').update(m.chunk.subarray(at, (at += length))).digest());
+    return parentPort.postMessage({ job: m.job, digests, chunk: m.chunk }, [m.chunk.buffer]);
+  }
   let hash = jobs.get(m.job);
   if (m.op === 'abort') return void jobs.delete(m.job);
   if (!hash) jobs.set(m.job, (hash = createHash('sha1')));
   if (m.chunk) hash.update(m.chunk);
-  // The chunk goes back with the ack, to be read into again.
+  // Chunks go back with the ack (and the digest), to be read into again.
   if (m.op === 'update') return parentPort.postMessage({ job: m.job, ack: true, chunk: m.chunk }, m.chunk ? [m.chunk.buffer] : []);
   jobs.delete(m.job);
-  parentPort.postMessage({ job: m.job, digest: hash.digest() });
+  parentPort.postMessage({ job: m.job, digest: hash.digest(), chunk: m.chunk }, m.chunk ? [m.chunk.buffer] : []);
 });
 `;
 
@@ -76,6 +91,8 @@ interface Pending {
   inFlight: number;
   drained?: () => void;
   done?: { resolve: (digest: Buffer) => void; reject: (err: Error) => void };
+  /** hashEach: the digests of the slices. */
+  each?: { resolve: (digests: Buffer[]) => void; reject: (err: Error) => void };
 }
 
 export function workerHasher(threads = Math.max(1, Math.min(availableParallelism(), 4))): Hasher {
@@ -90,23 +107,26 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
   const spawn = (): PoolWorker => {
     const entry: PoolWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), jobs: 0 };
     entry.worker.unref(); // an idle pool never keeps the process alive
-    entry.worker.on('message', (m: { job: number; ack?: boolean; digest?: Uint8Array; chunk?: Uint8Array }) => {
+    entry.worker.on('message', (m: { job: number; ack?: boolean; digest?: Uint8Array; digests?: Uint8Array[]; chunk?: Uint8Array }) => {
       const job = pending.get(m.job);
       if (!job) return;
+      if (m.chunk && m.chunk.buffer.byteLength === SCRATCH_SIZE && free.length < MAX_FREE_BUFFERS) free.push(m.chunk.buffer as ArrayBuffer);
       if (m.ack) {
-        if (m.chunk && m.chunk.buffer.byteLength === SCRATCH_SIZE && free.length < MAX_FREE_BUFFERS) free.push(m.chunk.buffer as ArrayBuffer);
         job.inFlight--;
         if (job.inFlight < MAX_CHUNKS_IN_FLIGHT) job.drained?.();
         return;
       }
       finish(m.job, job);
-      job.done?.resolve(Buffer.from(m.digest!.buffer, m.digest!.byteOffset, m.digest!.byteLength));
+      const asBuffer = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      if (m.digests) job.each?.resolve(m.digests.map(asBuffer));
+      else job.done?.resolve(asBuffer(m.digest!));
     });
     entry.worker.on('error', (err) => {
       for (const [id, job] of pending) {
         if (job.worker !== entry) continue;
         finish(id, job);
         job.done?.reject(err);
+        job.each?.reject(err);
         job.drained?.();
       }
       const at = pool.indexOf(entry);
@@ -131,7 +151,7 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
     return best!;
   };
 
-  const post = (entry: PoolWorker, message: { op: string; job: number; chunk?: Uint8Array }) => {
+  const post = (entry: PoolWorker, message: { op: string; job: number; chunk?: Uint8Array; lengths?: readonly number[] }) => {
     const chunk = message.chunk;
     if (!chunk) return entry.worker.postMessage(message);
     // A scratch buffer, or a buffer that is its whole ArrayBuffer, moves; a view into a shared slab is copied.
@@ -153,10 +173,10 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
           if (job.inFlight < MAX_CHUNKS_IN_FLIGHT) return Promise.resolve();
           return new Promise<void>((resolve) => (job.drained = resolve));
         },
-        digest() {
+        digest(last) {
           return new Promise<Buffer>((resolve, reject) => {
             job.done = { resolve, reject };
-            post(job.worker, { op: 'digest', job: id });
+            post(job.worker, { op: 'digest', job: id, chunk: last });
           });
         },
         abort() {
@@ -165,6 +185,14 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
           job.worker.worker.postMessage({ op: 'abort', job: id });
         },
       };
+    },
+    hashEach(data, lengths) {
+      const id = nextJob++;
+      const entry = pick();
+      return new Promise<Buffer[]>((resolve, reject) => {
+        pending.set(id, { worker: entry, inFlight: 0, each: { resolve, reject } });
+        post(entry, { op: 'each', job: id, chunk: data, lengths });
+      });
     },
     scratch(length) {
       if (length > SCRATCH_SIZE) return Buffer.allocUnsafeSlow(length);
@@ -178,6 +206,7 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
       for (const [id, job] of pending) {
         pending.delete(id);
         job.done?.reject(new Error('the hasher was closed'));
+        job.each?.reject(new Error('the hasher was closed'));
         job.drained?.();
       }
     },

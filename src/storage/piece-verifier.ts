@@ -52,13 +52,16 @@ async function hashMatches(
   };
   const job = hashing.hasher.start();
   let pending = length > 0 ? read(0) : undefined;
+  let last: Buffer | undefined;
   try {
     for (let at = 0; at < length; at += chunk) {
       const data = await pending!;
       pending = at + chunk < length ? read(at + chunk) : undefined;
       signal?.throwIfAborted();
       if (data.length !== Math.min(chunk, length - at)) throw new StorageError('io', `storage returned ${data.length} bytes at ${offset + at}`);
-      await job.update(data);
+      // The last chunk goes with the request for the digest.
+      if (pending) await job.update(data);
+      else last = data;
     }
   } catch (err) {
     job.abort();
@@ -66,7 +69,7 @@ async function hashMatches(
     if (isStorageError(err, 'missing-data')) return false;
     throw err;
   }
-  return (await job.digest()).equals(pieceHash(meta, index));
+  return (await job.digest(last)).equals(pieceHash(meta, index));
 }
 
 /** How one reader hashes: on this thread with two alternating buffers, or with `hasher`'s recycled ones. */
@@ -82,7 +85,7 @@ export interface CheckOptions {
   onProgress?: (checked: number, total: number) => void;
   /** Stops the check; it then rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** Pieces hashed at once (default 2: one reads while the other hashes; with a hasher 8, to keep its threads and the disk busy). */
+  /** Reads in flight at once, each a piece or a run of small pieces (default 2: one reads while the other hashes; with a hasher 8, to keep its threads and the disk busy). */
   concurrency?: number;
   /** Hashes off the main thread (worker threads); default: on it. */
   hasher?: Hasher;
@@ -112,16 +115,20 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
   let checked = meta.pieceCount - toHash.length;
   if (checked > 0) onProgress?.(checked, meta.pieceCount);
 
+  // With a hasher, small pieces go in runs: one read and one message for up to VERIFY_CHUNK bytes.
+  const hasher = options.hasher;
+  const runs = hasher ? consecutiveRuns(toHash, Math.max(1, Math.floor(VERIFY_CHUNK / meta.pieceLength))) : toHash.map((i) => [i]);
   let next = 0;
   let stop = false;
-  const hasher = options.hasher;
   const worker = async () => {
     const hashing = hashingFor(meta, VERIFY_CHUNK, hasher);
-    while (!stop && next < toHash.length) {
+    while (!stop && next < runs.length) {
       signal?.throwIfAborted();
-      const index = toHash[next++]!;
-      if (await hashMatches(storage, meta, index, hashing, signal)) setBit(have, index);
-      onProgress?.(++checked, meta.pieceCount);
+      const run = runs[next++]!;
+      const good = run.length > 1 ? await runMatches(storage, meta, run, hasher!, hashing, signal) : [await hashMatches(storage, meta, run[0]!, hashing, signal)];
+      run.forEach((index, i) => good[i] && setBit(have, index));
+      checked += run.length;
+      onProgress?.(checked, meta.pieceCount);
     }
   };
   const workers = Array.from({ length: Math.max(1, options.concurrency ?? (hasher ? 8 : 2)) }, () =>
@@ -135,6 +142,44 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return have;
+}
+
+/** Runs of consecutive piece indexes, each at most `max` long. */
+function consecutiveRuns(indexes: readonly number[], max: number): number[][] {
+  const runs: number[][] = [];
+  for (const index of indexes) {
+    const run = runs.at(-1);
+    if (run && run.length < max && run.at(-1)! + 1 === index) run.push(index);
+    else runs.push([index]);
+  }
+  return runs;
+}
+
+/** Whether each piece of a run of consecutive pieces hashes right: one read, one message to the hasher. */
+async function runMatches(
+  storage: TorrentStorage,
+  meta: PieceMeta,
+  run: readonly number[],
+  hasher: Hasher,
+  hashing: Parameters<typeof hashMatches>[3],
+  signal?: AbortSignal,
+): Promise<boolean[]> {
+  const ranges = run.map((index) => pieceRange(meta, index));
+  const offset = ranges[0]!.offset;
+  const length = ranges.reduce((sum, r) => sum + r.length, 0);
+  let data: Buffer;
+  try {
+    data = await storage.read(offset, length, hasher.scratch(length));
+  } catch (err) {
+    // Some piece of the run lies (partly) past what is on disk: piece by piece tells which.
+    if (!isStorageError(err, 'missing-data')) throw err;
+    const each: boolean[] = [];
+    for (const index of run) each.push(await hashMatches(storage, meta, index, hashing, signal));
+    return each;
+  }
+  signal?.throwIfAborted();
+  const digests = await hasher.hashEach(data, ranges.map((r) => r.length));
+  return run.map((index, i) => digests[i]!.equals(pieceHash(meta, index)));
 }
 
 /** 1 for each piece that cannot be complete given the files' sizes (stat() order = meta.files). */

@@ -46,6 +46,18 @@ for (const [name, make] of [
         await job.update(scratch);
       }
       assert.deepEqual(await job.digest(), sha1(...chunks));
+      // Consecutive slices of one chunk, each its own digest (small pieces in one message).
+      const run = randomBytes(50_000);
+      const lengths = [16_384, 16_384, 17_232];
+      assert.deepEqual(await hasher.hashEach(Buffer.from(run), lengths), [
+        sha1(run.subarray(0, 16_384)),
+        sha1(run.subarray(16_384, 32_768)),
+        sha1(run.subarray(32_768)),
+      ]);
+      const last = randomBytes(1000);
+      const ended = hasher.start();
+      await ended.update(Buffer.from(chunks[0]!));
+      assert.deepEqual(await ended.digest(Buffer.from(last)), sha1(chunks[0]!, last), 'digest(last) adds the last chunk first');
     } finally {
       await hasher.close();
     }

@@ -6,6 +6,7 @@ import BitField from 'bitfield';
 import type { Metainfo } from '../../src/protocol/metainfo/index.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { workerHasher } from '../../src/env/hasher.js';
 import { checkExisting, verifyPiece } from '../../src/storage/piece-verifier.js';
 import { hasBit } from '../../src/util/bits.js';
 import { isStorageError, StorageError, type TorrentStorage } from '../../src/storage/storage.js';
@@ -181,4 +182,41 @@ test('verifyPiece reads in bounded chunks and agrees whatever the chunk size', a
   assert.equal(await verifyPiece(memory, meta, 3, { chunkSize: 100 }), false);
   assert.equal(await verifyPiece(memory, meta, 2, { chunkSize: 100 }), true);
   await assert.rejects(verifyPiece(memory, meta, 4), (err) => isStorageError(err, 'out-of-range'));
+});
+
+test('checkExisting with hashing threads finds what the inline check finds: runs of small pieces, a damaged piece, a short file, a missing one', async (t) => {
+  const dir = tempDir(t);
+  // 16 KiB pieces: runs of 64 pieces go to the hashing threads in one message each.
+  const { meta, data } = makeTorrent(
+    [
+      { path: ['m', 'a.bin'], length: 700_000 },
+      { path: ['m', 'b.bin'], length: 300_000 },
+      { path: ['m', 'c.bin'], length: 500_000 },
+    ],
+    16384,
+    7,
+  );
+  writeFilesDirectly(dir, meta, data, [2]);
+  const damaged = Buffer.from(data.subarray(20 * 16384, 20 * 16384 + 10));
+  damaged[0] = damaged[0]! ^ 0xff;
+  const fd = openSync(path.join(dir, 'm', 'a.bin'), 'r+');
+  writeSync(fd, damaged, 0, damaged.length, 20 * 16384);
+  closeSync(fd);
+  truncateSync(path.join(dir, 'm', 'b.bin'), 200_000);
+  const inlineStorage = new FsStorage(meta, dir);
+  const inline = await checkExisting(inlineStorage, meta);
+  await inlineStorage.close();
+  const hasher = workerHasher(2);
+  try {
+    const storage = new FsStorage(meta, dir);
+    const threaded = await checkExisting(storage, meta, { hasher });
+    await storage.close();
+    assert.deepEqual(setBits(threaded, meta.pieceCount), setBits(inline, meta.pieceCount));
+    const found = setBits(threaded, meta.pieceCount);
+    assert.ok(!found.includes(20), 'the damaged piece is missing');
+    assert.ok(found.includes(0) && found.includes(19) && found.includes(21), 'its neighbours in the same run are found');
+    assert.ok(!found.includes(meta.pieceCount - 1), 'pieces of the missing file are missing');
+  } finally {
+    await hasher.close();
+  }
 });
