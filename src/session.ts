@@ -105,6 +105,8 @@ export class TorrentHandle {
   /** Every event of the torrent and its tracker, as typed objects. */
   readonly events$: Observable<TorrentSessionEvent>;
   private readonly warnings = new Subject<TorrentSessionEvent>();
+  /** Saves resume data while the torrent runs (`saveResume`). */
+  private readonly saver?: ResumeSaver;
   private stopping?: Promise<void>;
 
   constructor(
@@ -139,8 +141,6 @@ export class TorrentHandle {
       actor.on('complete', () => saver.complete());
     }
   }
-
-  private readonly saver?: ResumeSaver;
 
   get state(): TorrentState {
     return torrentState(this.actor);
