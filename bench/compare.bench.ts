@@ -45,7 +45,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const m = machine();
 const a = ctx.clients.actorrent;
 say(`compare: ${m.cpu}, ${m.cores} cores, node ${m.node}; ${config.quick ? 'QUICK mode (small sizes)' : 'full sizes'}, ${config.runs} run(s) per case`);
-say(`actorrent ${a.version} via ${a.cli === 'dist' ? 'dist/cli/main.js' : 'tsx src/cli/main.ts (no dist: run npm run build for the real numbers)'}`);
+say(`actorrent ${a.version} via ${a.cli === 'dist' ? 'dist/cli/main.cjs' : 'tsx src/cli/main.ts (no dist: run npm run build for the real numbers)'}`);
 if (a.distStale) say('  warning: dist/ is older than src/: run `npm run build` to measure the current source');
 for (const x of ctx.missing) say(`missing: ${x.client} (${x.install}): ${x.effect}`);
 const apt = ctx.missing.filter((x) => x.install.startsWith('apt-get')).map((x) => x.install.split(' ').at(-1));

@@ -1,4 +1,4 @@
-// How the bench runs actorrent: the built CLI (dist/cli/main.js, `npm run build`) when it exists,
+// How the bench runs actorrent: the built CLI (dist/cli/main.cjs, `npm run build`) when it exists,
 // else src/cli/main.ts through tsx, which starts slower and holds more memory (the report says
 // which one was used). BENCH_CLI=tsx uses the source even when dist exists.
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Start-up: `node dist/cli/main.js --help` against `node -e 0`, the floor of any node program.
+// Start-up: `node dist/cli/main.cjs --help` against `node -e 0`, the floor of any node program.
 // Always the built CLI (tsx would time its own compiler): if dist is missing it is built first.
 // hyperfine when installed (no shell, warm-up runs), else spawnSync timed with performance.now.
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ const WARMUP = 3;
 
 async function ensureBuilt(): Promise<string | undefined> {
   if (existsSync(DIST_CLI)) return undefined;
-  say('  dist/cli/main.js is missing: building it first (npm run build)');
+  say('  dist/cli/main.cjs is missing: building it first (npm run build)');
   const built = await run(['npm', 'run', 'build'], { label: 'npm run build', seconds: 300, cwd: ROOT });
   return built.code === 0 ? undefined : `npm run build failed (${built.code}): ${built.stderr}`;
 }

@@ -50,7 +50,7 @@ function probe(command: string, args: string[]): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-export const DIST_CLI = path.join(ROOT, 'dist/cli/main.js');
+export const DIST_CLI = path.join(ROOT, 'dist/cli/main.cjs');
 
 /** The built CLI when there is one, unless BENCH_CLI=tsx asks for the source through tsx. */
 export function cliMode(): 'dist' | 'tsx' {

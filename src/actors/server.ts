@@ -3,7 +3,7 @@ import type { Clock } from '../env/clock.js';
 import type { Listener, PeerSocket, Transport } from '../env/transport.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import { type PendingConnection, admitIncoming } from '../policy/incoming-admission.js';
-import { type HandshakeReaderEvent, handshakeReader } from './handshake-reader.js';
+import { type HandshakeReaderEvent, startHandshakeReader } from './handshake-reader.js';
 import { messageOf } from '../util/message-of.js';
 import { socketAddress } from '../util/socket-address.js';
 
@@ -62,8 +62,8 @@ export interface ServerContext {
   /** The port actually bound (differs from requestedPort when that is 0). */
   port?: number;
   address?: string;
-  /** The handshake readers running, oldest first. */
-  handshaking: readonly (PendingConnection & { address: string })[];
+  /** The handshake readers running, oldest first, each with the function that gives it up (destroying its socket). */
+  handshaking: readonly (PendingConnection & { address: string; stop: () => void })[];
   /** `address:port` of the connections handed over and not yet reported closed. */
   live: readonly string[];
   nextReaderId: number;
@@ -76,6 +76,8 @@ export type ServerEvent =
   | { type: 'CONNECTION_CLOSED'; address: string }
   | { type: 'HANDLER_FAILED'; address: string; error: string }
   | { type: 'STOP' }
+  /** Something to tell the world, decided inside an assign (emitted on the next step). */
+  | { type: 'REPORT'; event: ServerEmitted }
   | HandshakeReaderEvent;
 
 export type ServerEmitted =
@@ -139,7 +141,7 @@ export const serverMachine = setup({
     emitted: {} as ServerEmitted,
     output: {} as ServerOutput,
   },
-  actors: { listen, closeListener, handshakeReader },
+  actors: { listen, closeListener },
   actions: {
     recordListener: assign(({ event }) => {
       const listener = (event as unknown as { output: Listener }).output;
@@ -157,42 +159,35 @@ export const serverMachine = setup({
     emitFailed: emit(({ context }) => ({ type: 'failed' as const, error: context.error ?? 'failed' })),
 
     /** Reads the newcomer (evicting the oldest pending connection if that is what makes room), or refuses it. */
-    admitConnection: enqueueActions(({ context, enqueue }, socket: PeerSocket) => {
+    admitConnection: assign(({ context, self }, socket: PeerSocket) => {
       const address = socketAddress(socket);
-      const decision = admitIncoming(context.handshaking, context.live.length, socket.remoteAddress ?? '?', {
+      const host = socket.remoteAddress ?? '?';
+      const decision = admitIncoming(context.handshaking, context.live.length, host, {
         maxConnections: context.maxConnections,
         maxPendingPerAddress: context.maxPendingPerAddress,
       });
       if (!decision.admit) {
-        enqueue(() => socket.destroy());
-        enqueue.assign({ counts: { ...context.counts, rejected: context.counts.rejected + 1, overLimit: context.counts.overLimit + 1 } });
-        enqueue.emit({ type: 'rejected', address, reason: decision.reason });
-        return;
+        socket.destroy();
+        self.send({ type: 'REPORT', event: { type: 'rejected', address, reason: decision.reason } });
+        return { counts: { ...context.counts, rejected: context.counts.rejected + 1, overLimit: context.counts.overLimit + 1 } };
       }
       let handshaking = context.handshaking;
       let counts = context.counts;
-      if (decision.evict) {
-        const victim = decision.evict;
-        // Stopping its reader destroys the socket.
-        enqueue.stopChild(victim.id);
-        handshaking = handshaking.filter((p) => p.id !== victim.id);
+      const victim = decision.evict && handshaking.find((p) => p.id === decision.evict!.id);
+      if (victim) {
+        victim.stop();
+        handshaking = handshaking.filter((p) => p !== victim);
         counts = { ...counts, evicted: counts.evicted + 1 };
-        enqueue.emit({ type: 'evicted', address: context.handshaking.find((p) => p.id === victim.id)?.address ?? '?', reason: victim.reason });
+        self.send({ type: 'REPORT', event: { type: 'evicted', address: victim.address, reason: decision.evict!.reason } });
       }
+      // A plain reader, not a spawned actor: a flood brings hundreds of these a second.
       const id = `handshake-${context.nextReaderId}`;
-      enqueue.assign({
-        nextReaderId: context.nextReaderId + 1,
-        handshaking: [...handshaking, { id, host: socket.remoteAddress ?? '?', address }],
-        counts,
-      });
-      enqueue.spawnChild('handshakeReader', {
-        id,
-        input: { id, socket, address, clock: context.clock, timeoutMs: context.handshakeTimeoutMs },
-      });
+      const stop = startHandshakeReader({ id, socket, address, clock: context.clock, timeoutMs: context.handshakeTimeoutMs }, (event) => self.send(event));
+      return { nextReaderId: context.nextReaderId + 1, handshaking: [...handshaking, { id, host, address, stop }], counts };
     }),
+    emitReport: emit((_, event: ServerEmitted) => event),
     dropFailedHandshake: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'HANDSHAKE.FAILED') return;
-      enqueue.stopChild(event.id);
       enqueue.assign({
         handshaking: context.handshaking.filter((p) => p.id !== event.id),
         counts: { ...context.counts, rejected: context.counts.rejected + 1 },
@@ -202,7 +197,6 @@ export const serverMachine = setup({
     routeConnection: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'HANDSHAKE.READ') return;
       const { socket, address, handshake, rest } = event as ReadEvent;
-      enqueue.stopChild(event.id);
       const handshaking = context.handshaking.filter((p) => p.id !== event.id);
       const infoHash = handshake.infoHash.toString('hex');
       let handler: IncomingHandler | undefined;
@@ -246,7 +240,8 @@ export const serverMachine = setup({
       return { type: 'rejected' as const, address: e.address, reason: `handler failed: ${e.error}` };
     }),
     abortHandshakes: enqueueActions(({ context, enqueue }) => {
-      for (const { id } of context.handshaking) enqueue.stopChild(id);
+      const readers = context.handshaking;
+      enqueue(() => readers.forEach((reader) => reader.stop()));
       enqueue.assign({ handshaking: [] });
     }),
     destroySocket: ({ event }) => {
@@ -314,6 +309,7 @@ export const serverMachine = setup({
     'HANDSHAKE.READ': { actions: 'destroySocket' },
     CONNECTION_CLOSED: { actions: 'forgetConnection' },
     HANDLER_FAILED: { actions: ['forgetConnection', 'emitHandlerFailed'] },
+    REPORT: { actions: { type: 'emitReport', params: ({ event }) => event.event } },
   },
   output: ({ context }) => ({ port: context.port, error: context.error }),
 });

@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ProtocolError } from '../protocol/errors.js';
-import { CliError } from './errors.js';
-import { UsageError } from './units.js';
 
 /**
  * The `actorrent` command. Each subcommand's module is imported only when that command runs, so
@@ -128,18 +125,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
 // `--verbose` anywhere before `--`: stack traces with errors.
 const verbose = process.argv.slice(2, process.argv.includes('--') ? process.argv.indexOf('--') : undefined).some((a) => a === '--verbose' || a === '-v');
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  process.exitCode = exitCodeFor(err);
-}
+program.parseAsync(process.argv).catch(async (err: unknown) => {
+  process.exitCode = await exitCodeFor(err);
+});
 
 /** 0 for help/version, 2 for a mistake in the invocation, 1 for a failure while running, 70 for a bug. */
-function exitCodeFor(err: unknown): number {
+async function exitCodeFor(err: unknown): Promise<number> {
   if (err instanceof CommanderError) {
     // Commander has already printed its message (or the help/version text).
     return err.exitCode === 0 ? 0 : 2;
   }
+  // Imported here, not above: the subcommands throw these classes from their own modules, which the
+  // bundled entry point (scripts/bundle-cli.mjs) must share, not copy; and `--help` never needs them.
+  const [{ UsageError }, { CliError }, { ProtocolError }] = await Promise.all([import('./units.js'), import('./errors.js'), import('../protocol/errors.js')]);
   if (err instanceof UsageError) {
     process.stderr.write(`actorrent: ${err.message}\n`);
     return 2;
