@@ -96,6 +96,8 @@ export class DownloadEngine {
   private started = false;
   private paused = false;
   private readonly picker: PiecePicker;
+  /** Pieces the selection wants (fixed at construction). */
+  private readonly wantedCount: number;
   private readonly geometry: { pieceCount: number; pieceLength: number; length: number };
   private readonly pipelineDepth: number;
   private readonly requestTimeoutMs: number;
@@ -109,6 +111,7 @@ export class DownloadEngine {
     this.picker = new PiecePicker({ pieceCount: options.pieceCount, pieceLength: options.pieceLength, totalLength: options.totalLength });
     const wanted = options.wanted;
     if (wanted) for (let i = 0; i < options.pieceCount; i++) if (!hasBit(wanted, i)) this.picker.setWanted(i, false);
+    this.wantedCount = this.picker.missingCount; // nothing is had yet: every wanted piece is missing
     this.pipelineDepth = options.pipelineDepth ?? 128;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
@@ -140,9 +143,7 @@ export class DownloadEngine {
 
   /** Wanted pieces verified, of all wanted pieces (with a file selection, only those count). */
   progress(): { have: number; total: number } {
-    let total = 0;
-    for (let i = 0; i < this.picker.pieceCount; i++) if (this.picker.isWanted(i)) total++;
-    return { have: total - this.picker.missingCount, total };
+    return { have: this.wantedCount - this.picker.missingCount, total: this.wantedCount };
   }
 
   /** Every wanted piece is verified. */
