@@ -4,6 +4,8 @@ import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, wa
 import { SYSTEM_IDS } from './actors/ids.js';
 import { type ServerCounts, type ServerEmitted, serverCounts, serverMachine } from './actors/server.js';
 import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
+import { metadataFetchMachine } from './actors/metadata-fetch.js';
+import { MetadataFetchHandle } from './metadata-fetch-handle.js';
 import {
   type FileProgress,
   type PeerInfo,
@@ -28,6 +30,9 @@ import type { WireTap } from './engine/peer-wire.js';
 import type { PieceState } from './policy/piece-picker.js';
 import type { Handshake } from './protocol/wire/index.js';
 import { ResumeSaver } from './resume-saver.js';
+import { LocalDiscovery } from './local-discovery.js';
+import type { LsdEmitted } from './actors/lsd.js';
+import type { LsdSocketFactory } from './env/lsd-socket.js';
 import { type ResumeVerdict, readTrustedHave } from './storage/resume-file.js';
 import { socketAddress } from './util/socket-address.js';
 import { type Clock, systemClock } from './env/clock.js';
@@ -67,7 +72,15 @@ export interface SessionOptions {
    */
   hasher?: Hasher;
   /** Observes every peer connection's messages, per torrent. */
-  wireTap?: (torrent: Metainfo, peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
+  wireTap?: (torrent: Metainfo | undefined, peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
+  /**
+   * Local Service Discovery (BEP 14): announce our torrents by multicast on the interface of `host`
+   * and take peers from others' announces (needs `listen()` first). Default false here, so a
+   * library user (and a test) multicasts only when asked; the CLI turns it on.
+   */
+  lsd?: boolean;
+  /** The LSD multicast socket; default real UDP sockets (tests inject a fake). */
+  lsdSocket?: LsdSocketFactory;
 }
 
 export interface AddTorrentOptions {
@@ -89,17 +102,33 @@ export interface AddTorrentOptions {
   downloadLimit?: number;
   /** Skip the trackers in the torrent (peers come only from `peers`). */
   noTrackers?: boolean;
+  /** BEP 11 peer exchange; default on, always off for private torrents. */
+  pex?: boolean;
   /**
    * Save resume data in `downloadDir/.actorrent/` while running and on stop (read it back with
    * `Session.readResume`). Needs the files on a real disk: the default storage.
    */
   saveResume?: boolean;
+  /** false keeps this torrent out of LSD (with the session's `lsd` on); private torrents always are (BEP 27). */
+  lsd?: boolean;
 }
 
 /** The torrent's own events, and the session's about it (resume data that could not be saved). */
 export type TorrentSessionEvent = TorrentEmitted | { type: 'warning'; message: string };
 
 export type { FileProgress, PeerInfo, TorrentProgress, TorrentState, TransferStats } from './actors/torrent-queries.js';
+export type { FetchedMetadata, MetadataFetchHandle, MetadataFetchProgress } from './metadata-fetch-handle.js';
+
+/** What a magnet link gives to fetch its metadata with. */
+export interface FetchMetadataOptions {
+  /** The magnet's `tr`: each URL its own tier, as libtorrent does. */
+  trackers?: string[];
+  /** The magnet's `x.pe` and `--peer`. */
+  peers?: { host: string; port: number }[];
+  /** Refuse info dictionaries larger than this; default 8 MiB. */
+  maxMetadataSize?: number;
+  maxPeers?: number;
+}
 
 export class TorrentHandle {
   /** Every event of the torrent and its tracker, as typed objects. */
@@ -266,6 +295,8 @@ export class Session {
   private readonly storage: StorageFactory;
   private readonly rng: () => number;
   private readonly torrents = new Map<string, TorrentHandle>();
+  /** Magnet links whose metadata is being fetched, by infohash (hex). */
+  private readonly fetches = new Map<string, MetadataFetchHandle>();
   /** The hasher, and whether this session made it (then it closes it). */
   private readonly hasher: Hasher;
   private readonly ownsHasher: boolean;
@@ -274,6 +305,11 @@ export class Session {
   private readonly serverEvents = new Subject<ServerEmitted>();
   /** The listening server's events: `listening`, incoming connections `accepted` or `rejected` (with why), `failed`. */
   readonly serverEvents$: Observable<ServerEmitted> = this.serverEvents.asObservable();
+  /** Local Service Discovery, started with the first torrent that uses it (SessionOptions.lsd). */
+  private discovery?: LocalDiscovery;
+  private readonly lsdEvents = new Subject<LsdEmitted>();
+  /** LSD's events: `ready` (groups joined), `failed`, `announced`, `peer` (heard for a torrent of ours), `warning`. */
+  readonly lsdEvents$: Observable<LsdEmitted> = this.lsdEvents.asObservable();
 
   constructor(private readonly options: SessionOptions = {}) {
     this.transport = options.transport ?? tcpTransport;
@@ -311,7 +347,8 @@ export class Session {
         maxConnections: this.options.maxIncomingConnections,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         route: (infoHash) => {
-          const torrent = this.torrents.get(infoHash.toString('hex'));
+          const hex = infoHash.toString('hex');
+          const torrent = this.torrents.get(hex) ?? this.fetches.get(hex);
           if (!torrent) return undefined;
           return (socket, handshake, rest) => {
             const address = socketAddress(socket);
@@ -360,6 +397,7 @@ export class Session {
         uploadLimit: options.uploadLimit,
         downloadLimit: options.downloadLimit,
         maxPeers: options.maxPeers,
+        pex: options.pex,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         transport: this.transport,
         trackerTransport: options.noTrackers ? undefined : this.trackerTransport,
@@ -369,15 +407,76 @@ export class Session {
         wireTap: wireTap && ((peer) => wireTap(meta, peer)),
       },
     });
-    const handle = new TorrentHandle(meta, this.peerId, actor, storage, this.clock, () => this.torrents.delete(meta.infoHashHex), options.saveResume ? options.downloadDir : undefined);
+    const onStopped = () => {
+      this.torrents.delete(meta.infoHashHex);
+      this.discovery?.remove(meta.infoHashHex);
+    };
+    const handle = new TorrentHandle(meta, this.peerId, actor, storage, this.clock, onStopped, options.saveResume ? options.downloadDir : undefined);
     this.torrents.set(meta.infoHashHex, handle);
     actor.start();
-    if (options.peers?.length) handle.addPeers(options.peers, 'command line');
+    // BEP 27: a private torrent's peers come from its trackers only. Without a port, nothing to announce.
+    if (this.options.lsd && !meta.private && options.lsd !== false && this.boundPort > 0) this.localDiscovery().add(meta.infoHashHex);
+    if (options.peers?.length) handle.addPeers(options.peers, 'manual');
     return handle;
   }
 
+  /**
+   * Fetches a magnet link's info dictionary from peers (BEP 9); add the torrent with the result:
+   * `session.add((await fetch.whenFetched()).meta, …)`.
+   */
+  fetchMetadata(infoHash: Buffer, options: FetchMetadataOptions = {}): MetadataFetchHandle {
+    const hex = infoHash.toString('hex');
+    if (this.torrents.has(hex) || this.fetches.has(hex)) throw new Error(`torrent ${hex} is already in the session`);
+    const trackers = (options.trackers ?? []).map((url) => [url]);
+    const wireTap = this.options.wireTap;
+    const actor = createActor(metadataFetchMachine, {
+      clock: this.clock,
+      inspect: this.options.inspect,
+      input: {
+        infoHash,
+        peerId: this.peerId,
+        clock: this.clock,
+        rng: this.rng,
+        transport: this.transport,
+        trackerTransport: this.trackerTransport,
+        trackers,
+        listenPort: this.boundPort,
+        localAddress: this.options.host,
+        maxPeers: options.maxPeers,
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+        maxMetadataSize: options.maxMetadataSize,
+        wireTap: wireTap && ((peer) => wireTap(undefined, peer)),
+      },
+    });
+    const handle = new MetadataFetchHandle(hex, actor, trackers, () => {
+      if (this.fetches.get(hex) === handle) this.fetches.delete(hex);
+    });
+    this.fetches.set(hex, handle);
+    actor.start();
+    if (options.peers?.length) handle.addPeers(options.peers, 'magnet');
+    return handle;
+  }
+
+  private localDiscovery(): LocalDiscovery {
+    if (this.discovery) return this.discovery;
+    const discovery = new LocalDiscovery({
+      port: this.boundPort,
+      interfaceAddress: this.options.host,
+      clock: this.clock,
+      rng: this.rng,
+      socketFactory: this.options.lsdSocket,
+      inspect: this.options.inspect,
+      onPeers: (infoHash, peers) => this.torrents.get(infoHash)?.addPeers(peers, 'lsd'),
+    });
+    discovery.events$.subscribe((event) => this.lsdEvents.next(event));
+    this.discovery = discovery;
+    return discovery;
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.fetches.values()].map((f) => f.stop()));
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
+    await this.discovery?.close();
     if (this.server) {
       this.server.send({ type: 'STOP' });
       await waitFor(this.server, (s) => s.status !== 'active' || s.matches('stopped'), { timeout: 5000 }).catch(() => undefined);

@@ -45,7 +45,7 @@ export interface ClientInput {
   /** Dial from this local address (`--bind`). */
   localAddress?: string;
   /** A dial succeeded: the torrent takes the socket (and must attach an 'error' listener at once). */
-  onConnected: (socket: PeerSocket, address: string) => void;
+  onConnected: (socket: PeerSocket, address: string, source: string) => void;
   maxCandidates?: number;
   maxFailures?: number;
   backoffBaseMs?: number;
@@ -207,7 +207,7 @@ export const clientMachine = setup({
       enqueue.emit({ type: 'connected', address: key });
       enqueue(({ self }) => {
         try {
-          context.onConnected(socket, key);
+          context.onConnected(socket, key, context.book.candidates.get(key)?.source ?? 'manual');
         } catch (err) {
           socket.destroy();
           self.send({ type: 'PEER_CLOSED', address: key, reason: `onConnected failed: ${messageOf(err)}` });

@@ -3,9 +3,9 @@
  * system; each Torrent is the root of its own actor system, in which its FileManager, Downloader,
  * Uploader, Client and TrackerClient are registered under these names. So a singleton has the same
  * name in every torrent wherever actor refs are seen (inspection events carry `actorRef.systemId`),
- * and XState refuses a second actor with the same systemId in one system. Nothing looks actors up
- * with `system.get` today: the Torrent addresses its children by their child ids
- * (`sendTo('downloader', …)`) and they answer with `sendParent`.
+ * and XState refuses a second actor with the same systemId in one system. The Torrent addresses its
+ * children by their child ids (`sendTo('downloader', …)`) and they answer with `sendParent`; only
+ * the Pex actor looks one up with `system.get` (the Client, whose dial book takes what PEX learns).
  */
 export const SYSTEM_IDS = {
   server: 'server',
@@ -14,4 +14,8 @@ export const SYSTEM_IDS = {
   uploader: 'uploader',
   client: 'client',
   tracker: 'tracker-client',
+  /** A torrent's peer exchange (BEP 11). */
+  pex: 'pex',
+  /** A session's Local Service Discovery, the root of its own system like the server. */
+  lsd: 'lsd',
 } as const;

@@ -14,6 +14,8 @@ export interface PeerEntry {
   readonly key: string;
   readonly address: string;
   readonly direction: 'incoming' | 'outgoing';
+  /** Where we learned of the peer: tracker, pex, lsd, manual… (`incoming` when it dialled us). */
+  readonly source: string;
   /** When the connection was taken (the torrent's clock). */
   readonly since: number;
   readonly wire: PeerWire;

@@ -35,7 +35,8 @@ export interface PeerInput {
   direction: 'incoming' | 'outgoing';
   infoHash: Buffer;
   localPeerId: Buffer;
-  pieceCount: number;
+  /** Unknown while fetching a magnet link's metadata: bitfields and haves are then taken as they come. */
+  pieceCount?: number;
   /** What we have, read when the handshake completes. */
   localHave: () => LocalHave;
   /** Incoming peers: the handshake the server already read to route the connection. */
@@ -44,6 +45,8 @@ export interface PeerInput {
   /** Close a connection that has sent nothing (not even a keep-alive) for this long. */
   idleTimeoutMs?: number;
   keepAliveMs?: number;
+  /** Our BEP 10 extension handshake for this peer (the ExtensionHub builds it); a bare one when absent. */
+  extensionHandshake?: () => Buffer;
 }
 
 export interface PeerContext {
@@ -51,7 +54,7 @@ export interface PeerContext {
   direction: 'incoming' | 'outgoing';
   infoHash: Buffer;
   localPeerId: Buffer;
-  pieceCount: number;
+  pieceCount?: number;
   localHave: () => LocalHave;
   remote?: Handshake;
   /** e.g. "libtorrent 2.0.8", from the peer id or the extension handshake. */
@@ -61,6 +64,7 @@ export interface PeerContext {
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
   keepAliveMs: number;
+  extensionHandshake?: () => Buffer;
 }
 
 export type PeerEvent =
@@ -91,10 +95,10 @@ export type PeerEmitted =
 const ANNOUNCEMENTS = new Set(['bitfield', 'have-all', 'have-none']);
 
 /** Lifts the control messages of the wire into machine events; the data messages stay on the stream. */
-const wireEvents = fromCallback<PeerEvent, { wire: PeerWire; pieceCount: number }>(({ input, sendBack }) => {
+const wireEvents = fromCallback<PeerEvent, { wire: PeerWire; pieceCount?: number }>(({ input, sendBack }) => {
   const messages = input.wire.messages$.subscribe((message) => {
     // Checked here, where the piece count is known, whether or not a download engine listens (a seeder's does not).
-    if (message.type === 'have' && message.index >= input.pieceCount) {
+    if (message.type === 'have' && input.pieceCount !== undefined && message.index >= input.pieceCount) {
       return sendBack({ type: 'WIRE.INVALID', reason: `have for piece ${message.index} of ${input.pieceCount}` });
     }
     switch (message.type) {
@@ -133,6 +137,7 @@ function send(wire: PeerWire, message: PeerMessage): void {
 /** A bitfield of the right size with no spare bits set, or have-all / have-none between fast peers. */
 function isValidAnnouncement(context: PeerContext, message: PeerMessage): boolean {
   if (message.type === 'bitfield') {
+    if (context.pieceCount === undefined) return true;
     try {
       validateBitfield(message.bitfield, context.pieceCount);
       return true;
@@ -198,7 +203,7 @@ export const peerMachine = setup({
     sendGreeting: ({ context }) => {
       const { wire, remote, fast } = context;
       if (remote?.flags.extensionProtocol) {
-        const payload = encode({ m: {}, v: `actorrent ${VERSION}`, reqq: 250 });
+        const payload = context.extensionHandshake?.() ?? encode({ m: {}, v: `actorrent ${VERSION}`, reqq: 250 });
         send(wire, { type: 'extended', id: EXTENDED_HANDSHAKE_ID, payload });
       }
       const have = context.localHave();
@@ -239,6 +244,7 @@ export const peerMachine = setup({
     handshakeTimeoutMs: input.handshakeTimeoutMs ?? 10_000,
     idleTimeoutMs: input.idleTimeoutMs ?? 150_000,
     keepAliveMs: input.keepAliveMs ?? 60_000,
+    extensionHandshake: input.extensionHandshake,
   }),
   invoke: { src: 'wireEvents', input: ({ context }) => ({ wire: context.wire, pieceCount: context.pieceCount }) },
   initial: 'handshaking',

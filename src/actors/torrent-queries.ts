@@ -34,6 +34,8 @@ export interface PeerInfo extends PeerFlags {
   key: string;
   address: string;
   direction: 'incoming' | 'outgoing';
+  /** Where we learned of the peer: tracker, pex, lsd, manual, magnet… or `incoming`. */
+  source: string;
   /** The Peer machine's top state: handshaking, active, closed. */
   stage: string;
   /** Remote peer id (hex), once handshaken. */
@@ -128,6 +130,7 @@ export function torrentPeers(actor: TorrentActor, now: number): PeerInfo[] {
     key: entry.key,
     address: entry.address,
     direction: entry.direction,
+    source: entry.source,
     stage: peerStage(entry.actor),
     peerId: entry.handle?.peerId,
     client: entry.handle?.client ?? peerClient(entry.actor),

@@ -1,5 +1,6 @@
 import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
 import type { DownloadEngine } from '../engine/download-engine.js';
+import type { ExtensionHub } from '../engine/peer-extensions.js';
 import { PeerWire, type WireTap } from '../engine/peer-wire.js';
 import type { UploadEngine } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
@@ -16,6 +17,7 @@ import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
 import type { LocalHave } from './peer.js';
 import { peerMachine } from './peer.js';
+import { pexMachine } from './pex.js';
 import {
   type PeerRegistry,
   admitPeer,
@@ -29,6 +31,7 @@ import {
   turnoverCandidate,
 } from './peer-registry.js';
 import { type EngineReport, createTorrentEngines } from './torrent-engines.js';
+import { createTorrentExtensions, pexInput } from './torrent-extensions.js';
 import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
 import { uploaderMachine } from './uploader.js';
 
@@ -73,6 +76,8 @@ export interface TorrentInput {
   /** Dial from this local address (`--bind`). */
   localAddress?: string;
   maxPeers?: number;
+  /** BEP 11 peer exchange; default on, always off for private torrents (BEP 27). */
+  pex?: boolean;
   /** Bytes per second over all peers (`--upload-limit`, `--download-limit`); undefined = unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -90,7 +95,8 @@ export type TorrentEvent =
   | FileManagerReport
   | DownloaderReport
   | EngineReport
-  | { type: 'PEER.CONNECTION'; socket: PeerSocket; direction: 'incoming' | 'outgoing'; handshake?: Handshake; rest?: Buffer }
+  /** `source`: where an outgoing peer's address came from (tracker, pex, lsd, manual…). */
+  | { type: 'PEER.CONNECTION'; socket: PeerSocket; direction: 'incoming' | 'outgoing'; source?: string; handshake?: Handshake; rest?: Buffer }
   | { type: 'PEER.READY'; key: string; remotePeerId: Buffer; fast: boolean; client?: string }
   | { type: 'PEER.INTERESTED'; key: string }
   | { type: 'PEER.CLOSED'; key: string; reason: string }
@@ -102,7 +108,7 @@ export type TorrentEvent =
 
 export type TorrentEmitted =
   | { type: 'checked'; have: number; total: number }
-  | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing' }
+  | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing'; source: string }
   | { type: 'peer-closed'; address: string; reason: string }
   /** `have` / `total` count the wanted pieces (all of them without a file selection). */
   | { type: 'piece-verified'; index: number; have: number; total: number }
@@ -118,6 +124,8 @@ export type TorrentEmitted =
 export interface TorrentContext extends TorrentInput {
   download: DownloadEngine;
   upload: UploadEngine;
+  /** BEP 10: routes each connection's extension messages to ut_metadata, ut_pex… */
+  extensions: ExtensionHub;
   registry: PeerRegistry;
   tracker?: ActorRefFrom<typeof trackerClientMachine>;
   error?: string;
@@ -141,6 +149,7 @@ export const torrentMachine = setup({
     uploader: uploaderMachine,
     peer: peerMachine,
     client: clientMachine,
+    pex: pexMachine,
     tracker: trackerClientMachine,
     /** Flushes the files and gives the tracker a few seconds to hear `stopped`. */
     shutdown: fromPromise<void, { storage: TorrentStorage; tracker?: ActorRefFrom<typeof trackerClientMachine> }>(async ({ input }) => {
@@ -175,7 +184,7 @@ export const torrentMachine = setup({
             clock: context.clock,
             rng: context.rng,
             stats: () => ({ uploaded: upload.stats.bytes, downloaded: download.stats.bytes, left: download.bytesLeft() }),
-            onPeers: (peers, source) => self.send({ type: 'ADD_PEERS', peers, source }),
+            onPeers: (peers) => self.send({ type: 'ADD_PEERS', peers, source: 'tracker' }),
           },
         });
         tracker.on('*', (event) => self.send({ type: 'TRACKER.EVENT', event: event as TrackerClientEmitted }));
@@ -214,6 +223,8 @@ export const torrentMachine = setup({
         tap,
       });
       const download = context.download;
+      const extensions = context.extensions;
+      extensions.attach({ key, address, direction: connection.direction, wire });
       const actor = spawn('peer', {
         id: key,
         input: {
@@ -225,6 +236,7 @@ export const torrentMachine = setup({
           remoteHandshake: connection.handshake,
           handshakeTimeoutMs: context.handshakeTimeoutMs,
           localHave: () => localHave(download),
+          extensionHandshake: () => extensions.handshakePayload(address),
         },
       });
       actor.on('connected', ({ remote, client }) =>
@@ -232,7 +244,8 @@ export const torrentMachine = setup({
       );
       actor.on('interested', () => self.send({ type: 'PEER.INTERESTED', key }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
-      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, since: context.clock.now(), wire, actor }) };
+      const source = connection.source ?? connection.direction;
+      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor }) };
     }),
     refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
     makeRoom: ({ context }) => {
@@ -252,9 +265,11 @@ export const torrentMachine = setup({
       const { handle, registry } = admission;
       enqueue.assign({ registry });
       enqueue.sendTo('client', { type: 'PEER_CONNECTED', address: handle.address });
+      enqueue.sendTo('pex', { type: 'PEER_CONNECTED', key: ready.key, address: handle.address, direction: registry.entries.get(ready.key)!.direction });
       enqueue.sendTo('downloader', { type: 'PEER_ADDED', peer: handle });
       enqueue.sendTo('uploader', { type: 'PEER_ADDED', peer: handle });
-      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: registry.entries.get(ready.key)!.direction });
+      const entry = registry.entries.get(ready.key)!;
+      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: entry.direction, source: entry.source });
     }),
     forwardInterested: sendTo('uploader', (_, key: string) => ({ type: 'PEER_INTERESTED' as const, key })),
     forgetPeer: enqueueActions(({ context, enqueue }, closed: Ev<'PEER.CLOSED'>) => {
@@ -266,6 +281,7 @@ export const torrentMachine = setup({
       if (entry.handle) {
         enqueue.sendTo('downloader', { type: 'PEER_REMOVED', key: closed.key });
         enqueue.sendTo('uploader', { type: 'PEER_REMOVED', key: closed.key });
+        enqueue.sendTo('pex', { type: 'PEER_CLOSED', key: closed.key });
       }
     }),
     stopPeerActor: stopChild((_, key: string) => key),
@@ -303,6 +319,7 @@ export const torrentMachine = setup({
   context: ({ input, self }) => ({
     ...input,
     ...createTorrentEngines(input, (report) => self.send(report)),
+    extensions: createTorrentExtensions(input),
     registry: emptyRegistry,
   }),
   invoke: [
@@ -327,7 +344,7 @@ export const torrentMachine = setup({
         clock: context.clock,
         maxPeers: context.maxPeers,
         localAddress: context.localAddress,
-        onConnected: (socket: PeerSocket) => self.send({ type: 'PEER.CONNECTION', socket, direction: 'outgoing' }),
+        onConnected: (socket: PeerSocket, _address: string, source: string) => self.send({ type: 'PEER.CONNECTION', socket, direction: 'outgoing', source }),
       }),
     },
     {
@@ -351,6 +368,7 @@ export const torrentMachine = setup({
         }),
       }),
     },
+    { id: 'pex', systemId: SYSTEM_IDS.pex, src: 'pex', input: ({ context }) => pexInput(context) },
   ],
   initial: 'active',
   states: {

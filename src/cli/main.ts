@@ -86,7 +86,7 @@ withPeerOptions(
   program
     .command('download')
     .description('download a torrent into <dir>/<name>; exits once every piece is verified')
-    .argument('<torrent-file>', '.torrent file')
+    .argument('<torrent>', '.torrent file, or a magnet link (its metadata is fetched from peers first)')
     .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
     .option('--seed', 'keep seeding once complete, until interrupted')
     .option('--select <glob>', 'fetch only the files matching this glob (path inside the torrent, e.g. "docs/*.pdf"); repeatable', collect),
@@ -96,7 +96,7 @@ withPeerOptions(
   program
     .command('seed')
     .description('verify the data at <dir>/<name> and seed it until interrupted')
-    .argument('<torrent-file>', '.torrent file')
+    .argument('<torrent>', '.torrent file, or a magnet link (its metadata is fetched from peers first)')
     .option('-o, --output <dir>', 'folder holding the data (default: the current folder)'),
 ).action(async (file: string, options) => (await import('./commands/seed.js')).runSeed(file, options));
 
@@ -107,9 +107,12 @@ function withPeerOptions(command: Command): Command {
     .option('--bind <address>', 'listen on and dial from this local IP address (default: all)')
     .option('--peer <host:port>', 'connect to this peer; repeatable; IPv6 as [::1]:6881', collect)
     .option('--tracker <url>', 'an extra tracker, after the torrent\'s own (a tier of its own); repeatable', collect)
+    .option('--save-torrent <file>', 'a magnet link: write its metadata as a .torrent file once fetched')
     .option('--max-peers <n>', 'at most this many peer connections (default 50)')
     .option('--upload-limit <rate>', 'upload at most this many bytes/s (e.g. 512k, 2MiB; 0 = unlimited)')
     .option('--download-limit <rate>', 'download at most this many bytes/s (e.g. 1M; 0 = unlimited)')
+    .option('--lsd', 'find peers on the local network by multicast (BEP 14; the default, never for private torrents)')
+    .option('--no-lsd', 'no local service discovery')
     .addOption(new Option('--json', 'write one JSON event per line on stdout').conflicts(['quiet', 'verbose']))
     .addOption(new Option('-q, --quiet', 'print only problems').conflicts('verbose'))
     .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors')

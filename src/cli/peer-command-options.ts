@@ -11,6 +11,7 @@ export interface PeerCommandOptions {
   peer?: string[];
   json?: boolean;
   tracker?: string[];
+  saveTorrent?: string;
   maxPeers?: string;
   uploadLimit?: string;
   downloadLimit?: string;
@@ -19,6 +20,8 @@ export interface PeerCommandOptions {
   trace?: string;
   inspect?: boolean;
   ui?: string | boolean;
+  /** `--lsd` / `--no-lsd` (commander gives false for `--no-lsd`; undefined means on). */
+  lsd?: boolean;
 }
 
 /** Checks and converts the shared options; every mistake is a UsageError (exit 2). */
@@ -30,12 +33,14 @@ export function parsePeerCommandOptions(options: PeerCommandOptions): Omit<RunTo
     peers: (options.peer ?? []).map(parsePeer),
     json: options.json === true,
     trackers: (options.tracker ?? []).map(parseTrackerUrl),
+    saveTorrent: parseSaveTorrent(options.saveTorrent),
     maxPeers: options.maxPeers === undefined ? undefined : parseMaxPeers(options.maxPeers),
     uploadLimit: parseRate(options.uploadLimit, '--upload-limit'),
     downloadLimit: parseRate(options.downloadLimit, '--download-limit'),
     quiet: options.quiet === true,
     verbose: options.verbose === true,
     observe: parseObserveOptions(options),
+    lsd: options.lsd !== false,
   };
 }
 
@@ -59,6 +64,11 @@ export function parseTrackerUrl(text: string): string {
   if (!url || !['http:', 'https:', 'udp:'].includes(url.protocol)) {
     throw new UsageError(`invalid --tracker ${JSON.stringify(text)}: use an http://, https:// or udp:// announce URL`);
   }
+  return text;
+}
+
+function parseSaveTorrent(text: string | undefined): string | undefined {
+  if (text !== undefined && text.trim() === '') throw new UsageError('--save-torrent needs a file name');
   return text;
 }
 

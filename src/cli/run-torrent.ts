@@ -2,6 +2,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
+import { type Magnet, parseMagnet } from '../protocol/magnet.js';
+import { ProtocolError } from '../protocol/errors.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { Session, type TorrentHandle } from '../session.js';
 import { FsStorage } from '../storage/fs-storage.js';
@@ -10,10 +12,12 @@ import { popcount } from '../util/bits.js';
 import { messageOf } from '../util/message-of.js';
 import { type Hasher, workerHasher } from '../env/hasher.js';
 import { CliError } from './errors.js';
+import { UsageError } from './units.js';
 import { onInterrupt } from './interrupt.js';
 import { type ObserveOptions, type Observers, startObservers } from './observers.js';
 import { loadTorrent } from './read-torrent.js';
-import { selectFiles } from './select.js';
+import { fetchMagnet } from './fetch-magnet.js';
+import { selectFileIndexes, selectFiles } from './select.js';
 import { JsonReporter } from './report/json.js';
 import type { Reporter } from './report/reporter.js';
 import { TextReporter } from './report/text.js';
@@ -25,6 +29,7 @@ import { TextReporter } from './report/text.js';
 export interface RunTorrentOptions {
   /** `seed` refuses data that is not complete; `download` fetches what is missing. */
   mode: 'download' | 'seed';
+  /** A .torrent file, or a magnet link (its metadata is fetched from peers first). */
   torrentFile: string;
   /** The torrent's files are at `outputDir/<name>`. */
   outputDir: string;
@@ -39,6 +44,8 @@ export interface RunTorrentOptions {
   maxPeers?: number;
   /** `--select` globs: fetch only the matching files. */
   select?: string[];
+  /** A magnet link: write its fetched metadata as a .torrent here. */
+  saveTorrent?: string;
   /** Bytes per second; undefined = unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -46,6 +53,8 @@ export interface RunTorrentOptions {
   verbose?: boolean;
   /** `--trace`, `--inspect`, `--ui`. */
   observe?: ObserveOptions;
+  /** Local Service Discovery (BEP 14) on the `bind` address's interface; default on (never for private torrents). */
+  lsd?: boolean;
 }
 
 export async function runTorrent(options: RunTorrentOptions): Promise<void> {
@@ -86,17 +95,32 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   process.stdout.on('error', onOutputError);
 
   try {
-    const meta = withExtraTrackers(await loadTorrent(options.torrentFile), options.trackers ?? []);
-    const selection = options.select?.length ? selectFiles(meta, options.select) : undefined;
-    const downloadDir = path.resolve(options.outputDir);
-    const dataPath = path.join(downloadDir, meta.name);
-    if (options.mode === 'download') await ensureWritableFolder(downloadDir);
-
+    const source = await loadSource(options.torrentFile);
+    if (options.saveTorrent !== undefined && !source.magnet) throw new UsageError('--save-torrent is for magnet links: this torrent is already a file');
+    if (options.mode === 'download') await ensureWritableFolder(path.resolve(options.outputDir));
     observers = await startObservers(options.observe ?? {}, { command: options.mode, argv: process.argv.slice(2) });
     session = new Session({ host: options.bind, port: options.port, hasher, ...observers.sessionOptions(options.mode) });
     await session.listen().catch((err: unknown) => {
       throw new CliError(messageOf(err));
     });
+    let fetched: Metainfo;
+    // The peers the metadata fetch met or heard of: dialled again by the download.
+    let magnetPeers: { host: string; port: number }[] = [];
+    if (source.magnet) {
+      const result = await fetchMagnet(session, source.magnet, { peers: options.peers, trackers: options.trackers ?? [], saveTorrent: options.saveTorrent }, reporter);
+      fetched = result.meta;
+      magnetPeers = result.peers;
+    } else {
+      fetched = source.meta;
+    }
+    const meta = withExtraTrackers(fetched, options.trackers ?? []);
+    const selection = options.select?.length
+      ? selectFiles(meta, options.select)
+      : source.magnet?.selectOnly
+        ? selectFileIndexes(meta, source.magnet.selectOnly)
+        : undefined;
+    const downloadDir = path.resolve(options.outputDir);
+    const dataPath = path.join(downloadDir, meta.name);
     const resume = await session.readResume(meta, downloadDir);
     let trustedHave = resume.trusted ? resume.have : undefined;
     if (options.mode === 'seed' && !(trustedHave && popcount(trustedHave, meta.pieceCount) === meta.pieceCount)) {
@@ -118,6 +142,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
       saveResume: true,
     });
     handle = torrent;
+    if (magnetPeers.length > 0) torrent.addPeers(magnetPeers, 'magnet');
     observers.torrentAdded(options.mode, session, torrent);
     const startedAt = performance.now();
     torrent.events$.subscribe((event) => reporter.event(event));
@@ -166,6 +191,16 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   } finally {
     interrupts.remove();
     process.stdout.off('error', onOutputError);
+  }
+}
+
+/** A .torrent file, or a magnet link (anything starting with `magnet:`). */
+async function loadSource(argument: string): Promise<{ meta: Metainfo; magnet?: undefined } | { magnet: Magnet; meta?: undefined }> {
+  if (!argument.toLowerCase().startsWith('magnet:')) return { meta: await loadTorrent(argument) };
+  try {
+    return { magnet: parseMagnet(argument) };
+  } catch (err) {
+    throw err instanceof ProtocolError ? new CliError(`invalid magnet link: ${err.message}`, { cause: err }) : err;
   }
 }
 

@@ -25,20 +25,12 @@ export interface Selection {
 
 export function selectFiles(meta: Metainfo, globs: string[]): Selection {
   const patterns = globs.map((glob) => ({ glob, matches: globMatcher(glob), used: false }));
-  const wanted = new Uint8Array(byteLength(meta.pieceCount));
-  const files: number[] = [];
-  meta.files.forEach((file, index) => {
-    if (file.padding) return;
+  const selection = selectWhere(meta, (file) => {
     const full = file.path.join('/');
     const inner = meta.multiFile ? file.path.slice(1).join('/') : full;
     const hit = patterns.filter((p) => p.matches(inner) || p.matches(full));
-    if (hit.length === 0) return;
     for (const p of hit) p.used = true;
-    files.push(index);
-    if (file.length === 0) return;
-    const first = Math.floor(file.offset / meta.pieceLength);
-    const last = Math.floor((file.offset + file.length - 1) / meta.pieceLength);
-    for (let piece = first; piece <= last; piece++) setBit(wanted, piece);
+    return hit.length > 0;
   });
   const unused = patterns.find((p) => !p.used);
   if (unused) {
@@ -46,6 +38,30 @@ export function selectFiles(meta: Metainfo, globs: string[]): Selection {
     const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} files)` : '');
     throw new UsageError(`--select ${JSON.stringify(unused.glob)} matches no file in the torrent (files: ${shown})`);
   }
+  return selection;
+}
+
+/**
+ * A magnet link's BEP 53 `so`: file indexes as in the info dictionary's file list (padding files
+ * count). Indexes past the end are ignored, as libtorrent does; undefined when none is left.
+ */
+export function selectFileIndexes(meta: Metainfo, indexes: readonly number[]): Selection | undefined {
+  const chosen = new Set(indexes);
+  const selection = selectWhere(meta, (_, index) => chosen.has(index));
+  return selection.files.length > 0 ? selection : undefined;
+}
+
+function selectWhere(meta: Metainfo, selected: (file: Metainfo['files'][number], index: number) => boolean): Selection {
+  const wanted = new Uint8Array(byteLength(meta.pieceCount));
+  const files: number[] = [];
+  meta.files.forEach((file, index) => {
+    if (file.padding || !selected(file, index)) return;
+    files.push(index);
+    if (file.length === 0) return;
+    const first = Math.floor(file.offset / meta.pieceLength);
+    const last = Math.floor((file.offset + file.length - 1) / meta.pieceLength);
+    for (let piece = first; piece <= last; piece++) setBit(wanted, piece);
+  });
   return { wanted, files };
 }
 

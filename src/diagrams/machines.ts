@@ -2,7 +2,9 @@ import type { AnyStateMachine } from 'xstate';
 import { clientMachine } from '../actors/client.js';
 import { downloaderMachine } from '../actors/downloader.js';
 import { fileManagerMachine } from '../actors/file-manager.js';
+import { metadataFetchMachine } from '../actors/metadata-fetch.js';
 import { peerMachine } from '../actors/peer.js';
+import { pexMachine } from '../actors/pex.js';
 import { serverMachine } from '../actors/server.js';
 import { torrentMachine } from '../actors/torrent.js';
 import { trackerClientMachine } from '../actors/tracker-client.js';
@@ -18,6 +20,8 @@ export const MACHINES: Record<string, { machine: AnyStateMachine; title: string 
   'file-manager': { machine: fileManagerMachine, title: 'FileManager: initial check and piece verification' },
   server: { machine: serverMachine, title: 'Server: accepts incoming peers' },
   client: { machine: clientMachine, title: 'Client: dials candidate peers' },
+  'metadata-fetch': { machine: metadataFetchMachine, title: 'MetadataFetch: a magnet link\'s info dictionary from peers (BEP 9)' },
+  pex: { machine: pexMachine, title: 'Pex: peer exchange (BEP 11), what to tell each peer and what to believe' },
   'tracker-client': { machine: trackerClientMachine, title: 'TrackerClient: announce lifecycle' },
   'tracker-server': { machine: trackerServerMachine, title: 'TrackerServer: HTTP and UDP tracker' },
 };

@@ -269,6 +269,11 @@ export class DownloadEngine {
     }
   }
 
+  /** The peer has every piece (PEX flags it as a seed). */
+  peerIsSeed(key: string): boolean {
+    return this.picker.peerIsSeed(key);
+  }
+
   /** Per-peer numbers for the choker and the progress display. */
   peerStats(key: string): { blocksReceived: number; lastBlockAt: number; outstanding: number } | undefined {
     const peer = this.peers.get(key);

@@ -29,6 +29,8 @@ export interface UploadEngineOptions {
 }
 
 export const MAX_BLOCK_LENGTH = 128 * 1024;
+/** Requests a peer may have queued with us (our `reqq`); more are rejected. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 250;
 
 interface Request {
   index: number;
@@ -50,7 +52,7 @@ export class UploadEngine {
   readonly stats = { blocks: 0, bytes: 0, ignoredWhileChoked: 0, overflow: 0 };
 
   constructor(private readonly options: UploadEngineOptions) {
-    this.maxQueued = options.maxQueuedRequests ?? 250;
+    this.maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
     this.readsInFlight = options.readsInFlight ?? 4;
   }
 

@@ -222,6 +222,11 @@ export class PiecePicker {
     return peer !== undefined && this.has(peer, index);
   }
 
+  /** The peer has every piece (have-all, a full bitfield, or haves that completed it). */
+  peerIsSeed(peerId: string): boolean {
+    return this.peers.get(peerId)?.seed ?? false;
+  }
+
   /** The peer has a piece we want and lack: we should be interested in it. */
   isInteresting(peerId: string): boolean {
     const peer = this.peers.get(peerId);

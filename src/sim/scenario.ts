@@ -64,6 +64,8 @@ export interface ScenarioSpec {
    * `memory` gives each a MemoryStorage (its own copy of every byte it downloads).
    */
   storage?: 'payload' | 'memory';
+  /** BEP 11 peer exchange between the peers; default on. */
+  pex?: boolean;
   /** Simulated ms after which the run stops even if leechers are missing pieces. */
   deadlineMs: number;
 }

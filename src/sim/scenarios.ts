@@ -135,6 +135,39 @@ export function fairnessScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
       { name: 'seeder', role: 'seeder', upload: FAIRNESS.seederUpload },
       ...Array.from({ length: knobs.leechers ?? FAIRNESS.leechers }, (_, i): SimPeerSpec => ({ name: `leecher-${i + 1}`, role: 'leecher', dial: 'seeders' })),
     ],
+    // The seeder's choker is what is measured: leechers must not find each other by PEX.
+    pex: false,
     deadlineMs: FAIRNESS.durationMs,
+  };
+}
+
+/**
+ * 7. Peer exchange: each leecher is told only of the seeder (as a tracker that hands out seeders
+ * would), whose uplink is too slow to serve them all; the leechers must learn each other from the
+ * seeder's ut_pex messages (BEP 11), and from each other's, and trade pieces to finish in time.
+ * `pex: false` is the control: the same swarm where nobody learns of anybody.
+ */
+export const PEX_SWARM = { leechers: 6, seederUpload: 256 * KiB };
+
+export function pexScenario(knobs: SwarmKnobs & { pex?: boolean } = {}): ScenarioSpec {
+  return {
+    name: 'pex',
+    seed: knobs.seed ?? 7,
+    size: knobs.size ?? 8 * MiB,
+    pieceLength: knobs.pieceLength ?? 128 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 20 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: PEX_SWARM.seederUpload },
+      // Joining one after another: the later ones are announced to the earlier ones in a PEX diff.
+      ...Array.from({ length: knobs.leechers ?? PEX_SWARM.leechers }, (_, i): SimPeerSpec => ({
+        name: `leecher-${i + 1}`,
+        role: 'leecher',
+        upload: 2 * MiB,
+        dial: 'seeders',
+        joinAtMs: i * 5_000,
+      })),
+    ],
+    pex: knobs.pex ?? true,
+    deadlineMs: 10 * 60_000,
   };
 }

@@ -318,6 +318,7 @@ export class Swarm {
       uploadLimit: peer.spec.uploadLimit,
       downloadLimit: peer.spec.downloadLimit,
       maxPeers: peer.spec.maxPeers,
+      pex: spec.pex,
     });
     peer.torrent = torrent;
     torrent.events$.subscribe((event) => {

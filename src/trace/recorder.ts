@@ -4,6 +4,7 @@ import type { SessionOptions, TorrentHandle, TorrentSessionEvent } from '../sess
 import { DEFAULT_PIPELINE_DEPTH, DEFAULT_REQUEST_TIMEOUT_MS, TRACE_VERSION, type TraceKind, type TraceMeta, type TraceRecord } from './format.js';
 import { hexOf, serialise } from './serialise.js';
 import { trackerRequestRecord } from './tracker-requests.js';
+import { extendedNamer } from './extension-names.js';
 import { wireToJson } from './wire-json.js';
 
 /**
@@ -160,7 +161,8 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
           if (!byAddress) keysByAddress.set(label, (byAddress = new Map()));
           byAddress.set(peer.address, peer.key);
           record(label, 'connection', peer.key, peer.direction === 'incoming' ? 'in' : 'out', { address: peer.address });
-          return safely((direction, message) => record(label, 'wire', peer.key, direction, wireToJson(message)));
+          const nameExtended = extendedNamer();
+          return safely((direction, message) => record(label, 'wire', peer.key, direction, wireToJson(message, nameExtended(direction, message))));
         },
       };
     },

@@ -7,6 +7,8 @@ import type { Session, TorrentHandle } from '../session.js';
 export interface PeerView {
   address: string;
   direction: 'incoming' | 'outgoing';
+  /** Where we learned of the peer (tracker, pex, lsd, manual…), or `incoming`. */
+  source: string;
   client?: string;
   /** The peer actor's top state: handshaking, active, closed. */
   state: string;
@@ -46,6 +48,7 @@ export function torrentView(id: string, label: string, handle: TorrentHandle, se
   const peers: PeerView[] = handle.peers().map((peer) => ({
     address: peer.address,
     direction: peer.direction,
+    source: peer.source,
     client: peer.client,
     state: peer.stage,
     amChoking: peer.amChoking,

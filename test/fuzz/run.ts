@@ -8,6 +8,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode, decodeDocument, encode } from '../../src/protocol/bencode/index.js';
+import { decodeLsdAnnounce, encodeLsdAnnounce } from '../../src/protocol/lsd.js';
+import {
+  decodeExtendedHandshake,
+  decodeMetadataMessage,
+  decodePexMessage,
+  encodeExtendedHandshake,
+  encodeMetadataMessage,
+  encodePexMessage,
+} from '../../src/protocol/extension/index.js';
 import { parseMagnet } from '../../src/protocol/magnet.js';
 import { parseTorrent } from '../../src/protocol/metainfo/index.js';
 import {
@@ -127,6 +136,27 @@ const udpResponses = [
   encodeUdpErrorResponse({ transactionId: 5, message: 'bad' }),
 ];
 
+const lsdAnnounces = [
+  encodeLsdAnnounce({ family: 'IPv4', port: 6881, infoHashes: [hash(1).toString('hex')], cookie: '5d2a1b3c' }),
+  encodeLsdAnnounce({ family: 'IPv6', port: 51413, infoHashes: [hash(2).toString('hex'), hash(3).toString('hex')] }),
+  latin1(`bt-search * HTTP/1.0\nport:1\nINFOHASH: ${hash(4).toString('hex')}\ncookie: x\n`),
+];
+
+const extendedHandshakes = [
+  encodeExtendedHandshake({ m: { ut_metadata: 2, ut_pex: 1 }, client: 'actorrent 0.1', listenPort: 6881, requestQueue: 250, yourIp: Buffer.from([127, 0, 0, 1]), metadataSize: 31337 }),
+  encodeExtendedHandshake({ m: { ut_pex: 1, lt_donthave: 7 }, yourIp: Buffer.alloc(16, 1), completeAgo: -1, uploadOnly: true }),
+  latin1('d1:md11:ut_metadatai3ee1:ei1e1:pi51413e1:v13:libtorrent 2.e'),
+];
+const metadataMessages = [
+  encodeMetadataMessage({ type: 'request', piece: 0 }),
+  encodeMetadataMessage({ type: 'reject', piece: 3 }),
+  encodeMetadataMessage({ type: 'data', piece: 1, totalSize: 16384 + 40, data: Buffer.alloc(40, 7) }),
+];
+const pexMessages = [
+  encodePexMessage({ added: [...peers4, ...peers6].map((p, i) => ({ ...p, flags: i * 5 })), dropped: [{ host: '10.0.0.9', port: 9 }, { host: '::2', port: 3 }] }),
+  latin1('d5:added6:\x7f\x00\x00\x01\x1a\xe17:added.f1:\x106:added60:8:added6.f0:7:dropped0:8:dropped60:e'),
+];
+
 /** A stream cut in two chunks at a point chosen by the input itself, as a socket might deliver it. */
 function frameStream(input: Buffer): void {
   const decoder = new FrameDecoder({ expectHandshake: false });
@@ -161,6 +191,9 @@ export const targets: Target[] = [
       return message.type === 'extended' ? decode(message.payload, { mode: 'lenient' }) : message;
     },
   },
+  { name: 'extended-handshake', samples: extendedHandshakes, decoder: decodeExtendedHandshake },
+  { name: 'ut-metadata', samples: metadataMessages, decoder: decodeMetadataMessage },
+  { name: 'ut-pex', samples: pexMessages, decoder: (b) => decodePexMessage(b) },
   { name: 'http-announce-response', samples: httpResponses, decoder: parseAnnounceResponse },
   { name: 'http-scrape-response', samples: scrapeResponses, decoder: parseScrapeResponse },
   { name: 'http-announce-query', samples: announceQueries, decoder: (b) => parseAnnounceQuery(b.toString('latin1')), maxRandomLength: 160 },
@@ -176,6 +209,7 @@ export const targets: Target[] = [
   { name: 'udp-announce-response', samples: udpResponses, decoder: (b) => decodeUdpAnnounceResponse(b, 'IPv4') },
   { name: 'udp-scrape-response', samples: udpResponses, decoder: decodeUdpScrapeResponse },
   { name: 'udp-error-response', samples: udpResponses, decoder: decodeUdpErrorResponse },
+  { name: 'lsd-announce', samples: lsdAnnounces, decoder: decodeLsdAnnounce, maxRandomLength: 200 },
 ];
 
 function argument(name: string): string | undefined {

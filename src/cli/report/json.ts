@@ -1,6 +1,7 @@
 import type { ServerCounts } from '../../actors/server.js';
 import type { TrackerClientEmitted } from '../../actors/tracker-client.js';
-import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
+import type { MetadataFetchEmitted } from '../../actors/metadata-fetch.js';
+import type { MetadataFetchProgress, TorrentProgress, TorrentSessionEvent } from '../../session.js';
 import type { Reporter, ResumeInfo, StartedInfo, TransferStats } from './reporter.js';
 import { formatAddress } from '../../util/socket-address.js';
 
@@ -28,6 +29,24 @@ export class JsonReporter implements Reporter {
     this.write({ event: 'warning', message });
   }
 
+  fetchingMetadata(info: { infoHash: string; name?: string; port: number }): void {
+    this.write({ event: 'fetching-metadata', infoHash: info.infoHash, name: info.name, port: info.port });
+  }
+
+  metadataProgress(p: MetadataFetchProgress): void {
+    this.write({ event: 'metadata-progress', state: p.state, peers: p.peers, offering: p.offering, received: p.received, total: p.total });
+  }
+
+  metadataEvent(e: MetadataFetchEmitted): void {
+    if (e.type === 'metadata-peer-dropped') this.write({ event: 'metadata-peer-dropped', address: bracketed(e.address), reason: e.reason });
+    else if (e.type === 'metadata-fetched') this.write({ event: 'metadata-fetched', size: e.size });
+    else if (e.type === 'tracker' || e.type === 'peer-connected' || e.type === 'peer-closed') this.event(e);
+  }
+
+  torrentSaved(file: string): void {
+    this.write({ event: 'torrent-saved', file });
+  }
+
   started(info: StartedInfo): void {
     this.write({ event: 'listening', port: info.port, ...(info.selected ? { selected: info.selected } : {}) });
   }
@@ -48,7 +67,7 @@ export class JsonReporter implements Reporter {
           ...(this.resumeInfo.resumed ? {} : { resumeReason: this.resumeInfo.reason }),
         });
       case 'peer-connected':
-        return this.write({ event: 'peer-connected', address: bracketed(e.address), direction: e.direction, client: e.client });
+        return this.write({ event: 'peer-connected', address: bracketed(e.address), direction: e.direction, source: e.source, client: e.client });
       case 'peer-closed':
         return this.write({ event: 'peer-closed', address: bracketed(e.address), reason: e.reason });
       case 'piece-failed':

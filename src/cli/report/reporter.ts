@@ -1,5 +1,6 @@
 import type { ServerCounts } from '../../actors/server.js';
-import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
+import type { MetadataFetchEmitted } from '../../actors/metadata-fetch.js';
+import type { MetadataFetchProgress, TorrentProgress, TorrentSessionEvent } from '../../session.js';
 
 /**
  * What a long-running command (download, seed) tells its user. The runner calls these; one
@@ -14,6 +15,13 @@ export interface Reporter {
   resume(info: ResumeInfo): void;
   /** Something went wrong that does not stop the command. */
   warning(message: string): void;
+  /** A magnet link: listening, fetching the info dictionary from peers before anything else. */
+  fetchingMetadata(info: { infoHash: string; name?: string; port: number }): void;
+  metadataProgress(progress: MetadataFetchProgress): void;
+  /** Peers of the metadata fetch (verbose), peers dropped for bad metadata, the metadata verified. */
+  metadataEvent(event: MetadataFetchEmitted): void;
+  /** `--save-torrent`: the fetched metadata written as a .torrent. */
+  torrentSaved(file: string): void;
   /** Listening, with the torrent added: peers can connect from now on. */
   started(info: StartedInfo): void;
   event(event: TorrentSessionEvent): void;

@@ -1,4 +1,5 @@
-import type { TorrentProgress, TorrentSessionEvent } from '../../session.js';
+import type { MetadataFetchEmitted } from '../../actors/metadata-fetch.js';
+import type { MetadataFetchProgress, TorrentProgress, TorrentSessionEvent } from '../../session.js';
 import { formatBytes } from '../units.js';
 import { LiveLines, type TtyStream, bar, formatEta } from './live-lines.js';
 import type { Reporter, ResumeInfo, StartedInfo, TransferStats } from './reporter.js';
@@ -48,6 +49,28 @@ export class TextReporter implements Reporter {
     this.problem(message);
   }
 
+  fetchingMetadata(info: { infoHash: string; name?: string; port: number }): void {
+    this.line(`fetching metadata of ${info.name ? `${info.name} (${info.infoHash})` : info.infoHash} from peers; listening on port ${info.port}`);
+  }
+
+  metadataProgress(p: MetadataFetchProgress): void {
+    if (this.options.quiet) return;
+    const peers = `${p.peers} peer${p.peers === 1 ? '' : 's'}, ${p.offering} offering it`;
+    const text = p.total === 0 ? `fetching metadata: ${peers}` : `fetching metadata: ${p.received}/${p.total} pieces, ${peers}`;
+    if (!this.live) return this.line(text);
+    this.live.render([text]);
+  }
+
+  metadataEvent(e: MetadataFetchEmitted): void {
+    if (e.type === 'metadata-peer-dropped') this.problem(`peer ${e.address} dropped: ${e.reason}`);
+    else if (e.type === 'metadata-fetched') this.line(`metadata verified (${formatBytes(e.size)})`);
+    else if (e.type === 'tracker' || e.type === 'peer-connected' || e.type === 'peer-closed') this.event(e);
+  }
+
+  torrentSaved(file: string): void {
+    this.line(`saved the torrent to ${file}`);
+  }
+
   started(info: StartedInfo): void {
     this.mode = info.mode;
     this.name = info.name;
@@ -67,7 +90,10 @@ export class TextReporter implements Reporter {
       else if (t.type === 'announce-ok' && this.options.verbose) this.line(`tracker ${t.url}: ${t.event ?? 'announce'} ok`);
       return;
     }
-    if (this.options.verbose && e.type === 'peer-connected') this.line(`peer ${e.address} connected (${e.direction}${e.client ? `, ${e.client}` : ''})`);
+    if (this.options.verbose && e.type === 'peer-connected') {
+      const from = e.direction === 'outgoing' ? `, from ${e.source}` : '';
+      this.line(`peer ${e.address} connected (${e.direction}${from}${e.client ? `, ${e.client}` : ''})`);
+    }
     if (this.options.verbose && e.type === 'peer-closed') this.line(`peer ${e.address} closed: ${e.reason}`);
     if (e.type === 'checked' && this.mode === 'download' && e.have > 0) this.line(`found ${e.have} of ${e.total} pieces already on disk`);
     if (e.type === 'piece-failed') this.problem(`piece ${e.index} failed its hash check; fetching it again`);

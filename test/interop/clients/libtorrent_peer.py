@@ -3,6 +3,9 @@
 
   /usr/bin/python3 libtorrent_peer.py seed|leech TORRENT SAVE_PATH LIFETIME_SECONDS [HOST:PORT]
 
+TORRENT is a .torrent file or, to leech, a magnet link (then a `metadata` event says when the info
+dictionary arrived).
+
 seed:  checks the data in SAVE_PATH and seeds it until LIFETIME_SECONDS pass (or SIGTERM/SIGINT).
 leech: downloads into SAVE_PATH from the peer HOST:PORT it dials, and exits 0 once every piece is
        verified (2 if LIFETIME_SECONDS pass first).
@@ -52,8 +55,12 @@ def main():
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
         | lt.alert.category_t.peer_notification | lt.alert.category_t.connect_notification,
     })
-    p = lt.add_torrent_params()
-    p.ti = lt.torrent_info(torrent)
+    if torrent.startswith("magnet:"):
+        # A magnet link: the metadata comes from the peer over ut_metadata (BEP 9).
+        p = lt.parse_magnet_uri(torrent)
+    else:
+        p = lt.add_torrent_params()
+        p.ti = lt.torrent_info(torrent)
     p.save_path = save_path
     p.flags |= lt.torrent_flags.disable_pex
     h = ses.add_torrent(p)
@@ -76,6 +83,8 @@ def main():
             break
         ses.wait_for_alert(100)
         for a in ses.pop_alerts():
+            if isinstance(a, lt.metadata_received_alert):
+                emit(event="metadata", seconds=round(time.monotonic() - started, 3))
             if a.category() & lt.alert.category_t.error_notification or isinstance(
                     a, (lt.peer_connect_alert, lt.peer_disconnected_alert, lt.peer_error_alert)):
                 emit(event="alert", type=type(a).__name__, message=a.message())

@@ -3,6 +3,9 @@
  *
  *   node webtorrent_peer.cjs seed|leech TORRENT DIR SECONDS [HOST:PORT]
  *
+ * TORRENT is a .torrent file or, to leech, a magnet link (then `metadata` {seconds} says when the
+ * info dictionary arrived).
+ *
  * seed:  verifies the data in DIR and seeds it until SIGTERM / SIGINT, or until SECONDS pass.
  * leech: downloads into DIR from HOST:PORT (dialled directly) and exits 0 once every piece is
  *        verified (2 if SECONDS pass first).
@@ -46,7 +49,14 @@ client.on('error', (err) => {
 client.on('listening', () => emit({ event: 'listening', port: client.torrentPort }));
 
 const started = Date.now();
-const torrent = client.add(fs.readFileSync(torrentFile), { path: dir, private: true });
+// A magnet link (leech only): the metadata comes from the peer over ut_metadata, so it is dialled
+// as soon as the infohash is known instead of once the torrent is ready.
+const magnet = torrentFile.startsWith('magnet:');
+const torrent = client.add(magnet ? torrentFile : fs.readFileSync(torrentFile), { path: dir, private: true });
+torrent.on('infoHash', () => {
+  if (mode === 'leech' && magnet) torrent.addPeer(connectTo);
+});
+torrent.on('metadata', () => emit({ event: 'metadata', seconds: (Date.now() - started) / 1000 }));
 torrent.on('warning', (err) => emit({ event: 'warning', message: String(err && err.message ? err.message : err) }));
 torrent.on('error', (err) => {
   emit({ event: 'error', message: String(err && err.message ? err.message : err) });
@@ -54,7 +64,7 @@ torrent.on('error', (err) => {
 });
 torrent.on('wire', (wire, address) => emit({ event: 'wire', address, type: wire.type, peerId: Buffer.from(wire.peerId, 'hex').toString('latin1') }));
 torrent.on('ready', () => {
-  if (mode === 'leech') torrent.addPeer(connectTo);
+  if (mode === 'leech' && !magnet) torrent.addPeer(connectTo);
 });
 torrent.on('done', () => {
   if (mode === 'seed') {
