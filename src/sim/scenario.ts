@@ -66,6 +66,8 @@ export interface ScenarioSpec {
   storage?: 'payload' | 'memory';
   /** BEP 11 peer exchange between the peers; default on. */
   pex?: boolean;
+  /** Leechers start from a magnet link: the info dictionary first, over ut_metadata (BEP 9), from whoever has it. */
+  magnet?: boolean;
   /** Simulated ms after which the run stops even if leechers are missing pieces. */
   deadlineMs: number;
 }

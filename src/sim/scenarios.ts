@@ -171,3 +171,30 @@ export function pexScenario(knobs: SwarmKnobs & { pex?: boolean } = {}): Scenari
     deadlineMs: 10 * 60_000,
   };
 }
+
+/**
+ * 8. Magnet links: leechers join one after another knowing only the infohash and the tracker; each
+ * fetches the info dictionary over ut_metadata from whoever has it (the seeder, or leechers that
+ * already have it), then downloads. Small pieces make a dictionary of several metadata pieces.
+ */
+export function magnetScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
+  return {
+    name: 'magnet',
+    seed: knobs.seed ?? 8,
+    size: knobs.size ?? 24 * MiB,
+    pieceLength: knobs.pieceLength ?? 16 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 20 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: 2 * MiB },
+      ...Array.from({ length: knobs.leechers ?? 8 }, (_, i): SimPeerSpec => ({
+        name: `leecher-${i + 1}`,
+        role: 'leecher',
+        upload: 2 * MiB,
+        joinAtMs: i * 2_000,
+      })),
+    ],
+    tracker: { protocol: 'http', intervalS: 30 },
+    magnet: true,
+    deadlineMs: 10 * 60_000,
+  };
+}

@@ -46,6 +46,8 @@ export interface SimPeer {
   storage?: PayloadStorage;
   disk?: MemoryDisk;
   joinedAt?: number;
+  /** A magnet leecher: when its metadata verified. */
+  metadataAt?: number;
   completedAt?: number;
   leftAt?: number;
   /** Why the peer could not join (its session failed to start). */
@@ -59,6 +61,8 @@ export interface PeerResult {
   address: string;
   peerId: string;
   joinedAt?: number;
+  /** A magnet leecher: when its metadata verified. */
+  metadataAt?: number;
   completedAt?: number;
   leftAt?: number;
   /** Payload bytes received and sent (this session). */
@@ -308,6 +312,15 @@ export class Swarm {
       ...this.peers.filter((p) => p !== peer && p.session && p.leftAt === undefined && p.joinedAt !== undefined && (peer.spec.dial !== 'seeders' || p.spec.role === 'seeder')),
       ...(peer.spec.dial === 'seeders' ? [] : this.corruptPeers),
     ].map((p) => ({ host: p.address, port: 6881 }));
+    // Peers (and trackers) of a magnet link serve the metadata first; the torrent then redials them.
+    let fetchedPeers: { host: string; port: number }[] = [];
+    if (spec.magnet && !seeder) {
+      const fetch = session.fetchMetadata(meta.infoHash, { peers: this.spec.tracker ? [] : others, trackers: meta.announce.flat() });
+      const fetched = await fetch.whenFetched().catch(() => undefined);
+      if (!fetched || peer.leftAt !== undefined) return;
+      peer.metadataAt = clock.now();
+      fetchedPeers = fetched.peers;
+    }
     const torrent = session.add(meta, {
       downloadDir: `/sim/${peer.spec.name}`,
       seed: true,
@@ -321,6 +334,7 @@ export class Swarm {
       pex: spec.pex,
     });
     peer.torrent = torrent;
+    if (fetchedPeers.length > 0) torrent.addPeers(fetchedPeers, 'magnet');
     torrent.events$.subscribe((event) => {
       peer.events.push(event);
       if (event.type === 'complete' && peer.completedAt === undefined && !seeder) peer.completedAt = clock.now();
@@ -347,6 +361,7 @@ export class Swarm {
       address: peer.address,
       peerId: peer.peerId.toString('hex'),
       joinedAt: peer.joinedAt,
+      metadataAt: peer.metadataAt,
       completedAt: peer.completedAt,
       leftAt: peer.leftAt,
       downloaded: progress?.downloaded ?? 0,

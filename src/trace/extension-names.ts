@@ -1,12 +1,14 @@
 import { decodeExtendedHandshake } from '../protocol/extension/handshake.js';
+import { UT_METADATA, decodeMetadataMessage } from '../protocol/extension/ut-metadata.js';
 import { UT_PEX, decodePexMessage } from '../protocol/extension/ut-pex.js';
 import { EXTENDED_HANDSHAKE_ID } from '../protocol/wire/index.js';
 import { formatAddress } from '../util/socket-address.js';
 import type { TappedMessage } from './wire-json.js';
 
-/** What a trace line adds to an extended message: the extension's name and, for ut_pex, what it carries. */
+/** What a trace line adds to an extended message: the extension's name and, for ut_pex and ut_metadata, what it carries. */
 export interface ExtendedNote {
   ext: string;
+  metadata?: { type: string; piece?: number };
   pex?: { added: { peer: string; flags: number }[]; dropped: string[] };
 }
 
@@ -29,6 +31,10 @@ export function extendedNamer(): (direction: 'in' | 'out', message: TappedMessag
       }
       const name = (direction === 'in' ? ours : theirs).get(message.id);
       if (!name) return undefined;
+      if (name === UT_METADATA) {
+        const metadata = decodeMetadataMessage(message.payload);
+        return { ext: name, metadata: metadata.type === 'unknown' ? { type: 'unknown' } : { type: metadata.type, piece: metadata.piece } };
+      }
       if (name !== UT_PEX) return { ext: name };
       const pex = decodePexMessage(message.payload);
       return {
