@@ -113,6 +113,7 @@ function withPeerOptions(command: Command): Command {
     .option('--download-limit <rate>', 'download at most this many bytes/s (e.g. 1M; 0 = unlimited)')
     .option('--lsd', 'find peers on the local network by multicast (BEP 14; the default, never for private torrents)')
     .option('--no-lsd', 'no local service discovery')
+    .option('--no-pex', 'no peer exchange (BEP 11; on by default, never for private torrents)')
     .addOption(new Option('--json', 'write one JSON event per line on stdout').conflicts(['quiet', 'verbose']))
     .addOption(new Option('-q, --quiet', 'print only problems').conflicts('verbose'))
     .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors')

@@ -22,6 +22,8 @@ export interface PeerCommandOptions {
   ui?: string | boolean;
   /** `--lsd` / `--no-lsd` (commander gives false for `--no-lsd`; undefined means on). */
   lsd?: boolean;
+  /** `--no-pex` gives false. */
+  pex?: boolean;
 }
 
 /** Checks and converts the shared options; every mistake is a UsageError (exit 2). */
@@ -41,6 +43,7 @@ export function parsePeerCommandOptions(options: PeerCommandOptions): Omit<RunTo
     verbose: options.verbose === true,
     observe: parseObserveOptions(options),
     lsd: options.lsd !== false,
+    pex: options.pex !== false,
   };
 }
 

@@ -55,6 +55,8 @@ export interface RunTorrentOptions {
   observe?: ObserveOptions;
   /** Local Service Discovery (BEP 14) on the `bind` address's interface; default on (never for private torrents). */
   lsd?: boolean;
+  /** BEP 11 peer exchange (default on). */
+  pex?: boolean;
 }
 
 export async function runTorrent(options: RunTorrentOptions): Promise<void> {
@@ -99,7 +101,11 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     if (options.saveTorrent !== undefined && !source.magnet) throw new UsageError('--save-torrent is for magnet links: this torrent is already a file');
     if (options.mode === 'download') await ensureWritableFolder(path.resolve(options.outputDir));
     observers = await startObservers(options.observe ?? {}, { command: options.mode, argv: process.argv.slice(2) });
-    session = new Session({ host: options.bind, port: options.port, hasher, ...observers.sessionOptions(options.mode) });
+    session = new Session({ host: options.bind, port: options.port, hasher, lsd: options.lsd ?? true, ...observers.sessionOptions(options.mode) });
+    session.lsdEvents$.subscribe((e) => {
+      if (e.type === 'failed') reporter.warning(`local service discovery is off: ${e.error}`);
+      else if (e.type === 'warning') reporter.warning(e.message);
+    });
     await session.listen().catch((err: unknown) => {
       throw new CliError(messageOf(err));
     });
@@ -137,6 +143,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
       knownHave: resume.trusted ? undefined : resume.known,
       maxPeers: options.maxPeers,
       wanted: selection?.wanted,
+      pex: options.pex,
       uploadLimit: options.uploadLimit,
       downloadLimit: options.downloadLimit,
       saveResume: true,
