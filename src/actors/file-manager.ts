@@ -3,7 +3,7 @@ import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup } fr
 import { type Metainfo, pieceHash } from '../protocol/metainfo/index.js';
 import { checkExisting, verifyPiece } from '../storage/piece-verifier.js';
 import type { Hasher } from '../env/hasher.js';
-import type { TorrentStorage } from '../storage/storage.js';
+import { type TorrentStorage, writeBlocks } from '../storage/storage.js';
 import { messageOf } from '../util/message-of.js';
 
 /**
@@ -94,7 +94,7 @@ async function storeIfValid(storage: TorrentStorage, meta: Metainfo, index: numb
   const hash = createHash('sha1');
   for (const block of blocks) hash.update(block);
   if (!hash.digest().equals(pieceHash(meta, index))) return false;
-  await storage.write(index * meta.pieceLength, blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks));
+  await writeBlocks(storage, index * meta.pieceLength, blocks);
   return true;
 }
 

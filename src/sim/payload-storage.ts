@@ -70,8 +70,22 @@ export class PayloadStorage implements TorrentStorage {
     return out;
   }
 
+  /** One disk operation, compared block by block in place: nothing is concatenated (the simulator moves gigabytes). */
+  async writeBlocks(offset: number, blocks: readonly Buffer[]): Promise<void> {
+    await this.enter();
+    let at = offset;
+    for (const block of blocks) {
+      this.store(at, block);
+      at += block.length;
+    }
+  }
+
   async write(offset: number, data: Buffer): Promise<void> {
     await this.enter();
+    this.store(offset, data);
+  }
+
+  private store(offset: number, data: Buffer): void {
     this.checkRange(offset, data.length);
     for (let at = offset; at < offset + data.length; ) {
       const i = Math.floor(at / BLOCK_SIZE);

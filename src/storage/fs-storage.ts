@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { FileLayout } from './file-layout.js';
+import { sliceBlocks, totalLength } from './block-slices.js';
 import { HandlePool, type OpenedFile } from './handle-pool.js';
 import { SafePaths } from './safe-paths.js';
 import { StorageError, isStorageError, toStorageError, type FileStat, type StorageFactory, type TorrentStorage } from './storage.js';
@@ -83,6 +84,17 @@ export class FsStorage implements TorrentStorage {
         await this.pool.use(segment.fileIndex, true, (handle) =>
           this.writeFully(handle, data.subarray(at, at + segment.length), segment.fileOffset, segment.fileIndex),
         );
+      }
+    });
+  }
+
+  /** One positional writev per file the blocks reach: no copy of the piece. */
+  writeBlocks(offset: number, blocks: readonly Buffer[]): Promise<void> {
+    return this.run(async () => {
+      for (const segment of this.layout.segments(offset, totalLength(blocks))) {
+        if (segment.padding) continue;
+        const slices = sliceBlocks(blocks, segment.offset - offset, segment.length);
+        await this.pool.use(segment.fileIndex, true, (handle) => this.writevFully(handle, slices, segment.fileOffset, segment.fileIndex));
       }
     });
   }
@@ -194,6 +206,23 @@ export class FsStorage implements TorrentStorage {
         throw new StorageError('missing-data', `cannot read ${this.meta.files[index]!.path.join('/')}: it ends before byte ${position + length}`);
       }
       done += bytesRead;
+    }
+  }
+
+  private async writevFully(handle: FileHandle, slices: Buffer[], position: number, index: number): Promise<void> {
+    let pending = slices;
+    let at = position;
+    while (pending.length > 0) {
+      let written: number;
+      try {
+        ({ bytesWritten: written } = await handle.writev(pending, at));
+      } catch (err) {
+        throw toStorageError(err, `write ${this.meta.files[index]!.path.join('/')}`);
+      }
+      if (written === 0) throw toStorageError(new Error('the write made no progress'), `write ${this.meta.files[index]!.path.join('/')}`);
+      at += written;
+      // A short write: drop what went out and continue with the rest.
+      pending = sliceBlocks(pending, written, totalLength(pending) - written);
     }
   }
 

@@ -20,6 +20,12 @@ export interface TorrentStorage {
   /** Writes at a torrent offset (across files; bytes falling in padding files are dropped). */
   write(offset: number, data: Buffer): Promise<void>;
   /**
+   * Writes blocks laid end to end from `offset`, as `write(offset, Buffer.concat(blocks))` would,
+   * without the concatenation (a verified piece held as the blocks it arrived in). Optional: callers
+   * fall back to `write` (see `writeBlocks` below).
+   */
+  writeBlocks?(offset: number, blocks: readonly Buffer[]): Promise<void>;
+  /**
    * One entry per entry of `meta.files`, same indexes: size and mtime (ms) of the file, or undefined
    * when it is missing. Padding files and symlinks hold no data on disk and are always undefined.
    * For resume data, and for the initial check to skip pieces without reading them.
@@ -29,6 +35,12 @@ export interface TorrentStorage {
   flush(): Promise<void>;
   /** Waits for operations in flight, then releases every resource; later calls fail with `closed`. */
   close(): Promise<void>;
+}
+
+/** Blocks written with the storage's own `writeBlocks`, or concatenated for one `write`. */
+export function writeBlocks(storage: TorrentStorage, offset: number, blocks: readonly Buffer[]): Promise<void> {
+  if (blocks.length === 1) return storage.write(offset, blocks[0]!);
+  return storage.writeBlocks ? storage.writeBlocks(offset, blocks) : storage.write(offset, Buffer.concat(blocks));
 }
 
 export type FileStat = { size: number; mtimeMs: number } | undefined;

@@ -27,6 +27,30 @@ test('FsStorage: files on disk hold exactly their bytes; no padding file or syml
   assert.deepEqual(readdirSync(path.join(dir, 'multi')).sort(), ['a.bin', 'd.bin', 'empty-first', 'sub', 'z']);
 });
 
+test('FsStorage: writeBlocks lays uneven blocks across file boundaries and padding exactly as one write would', async (t) => {
+  const dir = tempDir(t);
+  const { meta, data } = awkwardTorrent();
+  const storage = fsStorageFactory().open(meta, dir);
+  await storage.prepare();
+  // Blocks of odd sizes (1, 7, 300 … bytes) so block edges fall on both sides of every file edge.
+  const sizes = [1, 7, 300, 4096, 13];
+  for (let piece = 0; piece < meta.pieceCount; piece++) {
+    const piecePart = data.subarray(piece * meta.pieceLength, (piece + 1) * meta.pieceLength);
+    const blocks: Buffer[] = [];
+    for (let at = 0, i = 0; at < piecePart.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      blocks.push(piecePart.subarray(at, at + size));
+      at += size;
+    }
+    await storage.writeBlocks!(piece * meta.pieceLength, blocks);
+  }
+  await storage.close();
+  for (const file of meta.files) {
+    if (file.padding || file.symlinkTarget) continue;
+    assert.deepEqual(readFileSync(path.join(dir, ...file.path)), data.subarray(file.offset, file.offset + file.length), file.path.join('/'));
+  }
+});
+
 test('FsStorage: prepare creates folders and zero-length files, and never truncates what is there', async (t) => {
   const dir = tempDir(t);
   const { meta, data } = awkwardTorrent();
