@@ -127,6 +127,8 @@ export interface FetchMetadataOptions {
   peers?: { host: string; port: number }[];
   /** Refuse info dictionaries larger than this; default 8 MiB. */
   maxMetadataSize?: number;
+  /** How long a metadata request may stay unanswered before another peer is asked; default 10 s. */
+  requestTimeoutMs?: number;
   maxPeers?: number;
 }
 
@@ -445,6 +447,7 @@ export class Session {
         maxPeers: options.maxPeers,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         maxMetadataSize: options.maxMetadataSize,
+        requestTimeoutMs: options.requestTimeoutMs,
         wireTap: wireTap && ((peer) => wireTap(undefined, peer)),
       },
     });

@@ -43,10 +43,12 @@ import { type TrackerClientEmitted, trackerClientMachine } from './tracker-clien
 export const DEFAULT_MAX_METADATA_SIZE = 8 * 1024 * 1024;
 /** Requests outstanding per peer, and how long one may stay unanswered before it is asked elsewhere. */
 const REQUESTS_PER_PEER = 4;
-const REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_METADATA_REQUEST_TIMEOUT_MS = 10_000;
 const TICK_MS = 1000;
 /** Data we did not ask for that a peer may send before it is dropped (a late answer after a timeout is honest). */
 const MAX_UNSOLICITED = 8;
+/** Requests a peer may leave unanswered before it is no longer asked. */
+const MAX_TIMEOUTS = 2;
 /** What trackers are told is left while the size is unknown (libtorrent also announces a non-zero `left`). */
 const UNKNOWN_LEFT = 16 * 1024;
 
@@ -65,6 +67,8 @@ export interface MetadataFetchInput {
   handshakeTimeoutMs?: number;
   /** Refuse info dictionaries larger than this (default 8 MiB). */
   maxMetadataSize?: number;
+  /** How long a metadata request may stay unanswered (default 10 s). */
+  requestTimeoutMs?: number;
   wireTap?: (peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
 }
 
@@ -94,6 +98,7 @@ export type MetadataFetchEmitted =
 
 export interface MetadataFetchContext extends MetadataFetchInput {
   maxMetadataSize: number;
+  requestTimeoutMs: number;
   registry: PeerRegistry;
   hub: ExtensionHub;
   /**
@@ -104,6 +109,8 @@ export interface MetadataFetchContext extends MetadataFetchInput {
   /** What each ready peer offers (undefined: no metadata). */
   offers: ReadonlyMap<string, number | undefined>;
   unsolicited: ReadonlyMap<string, number>;
+  /** Requests each peer left unanswered past the timeout. */
+  timeouts: ReadonlyMap<string, number>;
   /** The info dictionary, once verified. */
   info?: Buffer;
   /** Addresses for the download, taken when the metadata verified (before the connections close). */
@@ -233,11 +240,18 @@ export const metadataFetchMachine = setup({
         const peerId = context.registry.entries.get(key)?.handle?.peerId;
         if (offered === assembly.size && peerId && !assembly.hasPeer(key)) assembly.addPeer({ key, peerId });
       }
-      const { requests } = assembly.assign(context.clock.now(), REQUESTS_PER_PEER, REQUEST_TIMEOUT_MS);
+      const { requests, timedOut } = assembly.assign(context.clock.now(), REQUESTS_PER_PEER, context.requestTimeoutMs);
       for (const [key, pieces] of requests) {
         const peer = context.hub.peer(key);
         if (peer) for (const piece of pieces) requestMetadataPiece(peer, piece);
         else assembly.removePeer(key);
+      }
+      if (timedOut.length > 0) {
+        const timeouts = new Map(context.timeouts);
+        for (const key of timedOut) timeouts.set(key, (timeouts.get(key) ?? 0) + 1);
+        const silent = timedOut.filter((key) => timeouts.get(key)! >= MAX_TIMEOUTS);
+        for (const key of silent) assembly.removePeer(key);
+        enqueue.assign({ timeouts, offers: withoutOffers(context.offers, silent) });
       }
       enqueue.emit({ type: 'metadata-progress' as const, received: assembly.received, total: assembly.pieceCount, size: assembly.size, peers: assembly.peerCount });
     }),
@@ -248,9 +262,11 @@ export const metadataFetchMachine = setup({
       if (count > MAX_UNSOLICITED) context.registry.entries.get(piece.key)?.actor.send({ type: 'CLOSE', reason: 'sent metadata pieces we did not ask for' });
     }),
     /** A peer that refuses every piece we still miss is of no use: let it go so another can take its slot. */
-    dropUselessRefuser: ({ context }, rejected: Ev<'METADATA.REJECTED'>) => {
-      if (context.assembly.current?.refusesEverything(rejected.key)) context.assembly.current.removePeer(rejected.key);
-    },
+    dropUselessRefuser: enqueueActions(({ context, enqueue }, rejected: Ev<'METADATA.REJECTED'>) => {
+      if (!context.assembly.current?.refusesEverything(rejected.key)) return;
+      context.assembly.current.removePeer(rejected.key);
+      enqueue.assign({ offers: withoutOffers(context.offers, [rejected.key]) });
+    }),
     /** Every piece is in: keep the verified copy, or ban whoever the failure proves lied. */
     verifyIfComplete: enqueueActions(({ context, enqueue }) => {
       const assembly = context.assembly.current;
@@ -265,7 +281,11 @@ export const metadataFetchMachine = setup({
           entry.actor.send({ type: 'CLOSE', reason: `banned: ${reason}` });
         }
       }
-      enqueue.assign({ registry, info: verdict.ok ? verdict.info : undefined });
+      enqueue.assign({
+        registry,
+        offers: withoutOffers(context.offers, verdict.liars.map((liar) => liar.key)),
+        info: verdict.ok ? verdict.info : undefined,
+      });
     }),
     recordHandover: assign({
       handover: ({ context, self }) => {
@@ -300,12 +320,14 @@ export const metadataFetchMachine = setup({
     return {
       ...input,
       maxMetadataSize: input.maxMetadataSize ?? DEFAULT_MAX_METADATA_SIZE,
+      requestTimeoutMs: input.requestTimeoutMs ?? DEFAULT_METADATA_REQUEST_TIMEOUT_MS,
       registry: emptyRegistry,
       hub,
       assembly,
       offers: new Map(),
       handover: [],
       unsolicited: new Map(),
+      timeouts: new Map(),
     };
   },
   invoke: {
@@ -397,10 +419,19 @@ function handoverPeers(context: MetadataFetchContext, candidates: Iterable<DialC
 }
 
 
-/** Listen addresses of the live peers (incoming ones by their `p`), for the download to dial. */
+/** Offers without these peers: they are not asked again (banned, silent, or refusing everything). */
+function withoutOffers(offers: ReadonlyMap<string, number | undefined>, keys: readonly string[]): ReadonlyMap<string, number | undefined> {
+  if (!keys.some((key) => offers.has(key))) return offers;
+  const rest = new Map(offers);
+  for (const key of keys) rest.delete(key);
+  return rest;
+}
+
+/** Listen addresses of the live peers (incoming ones by their `p`), for the download to dial; never a banned one. */
 function knownPeers(context: MetadataFetchContext): { host: string; port: number }[] {
   const peers = new Map<string, { host: string; port: number }>();
   for (const entry of context.registry.entries.values()) {
+    if (entry.handle && context.registry.banned.has(entry.handle.peerId)) continue;
     const parsed = parsePeerAddress(entry.address);
     if (!parsed) continue;
     if (entry.direction === 'outgoing') peers.set(parsed.key, { host: parsed.host, port: parsed.port });

@@ -74,6 +74,42 @@ test('a peer sending metadata that does not match the infohash is banned; the do
   }
 });
 
+test('a peer that offers metadata but never answers is asked twice, then no more; an honest seeder added later completes the fetch', async () => {
+  const payload = await makePayload({ multiFile: true, size: 20_000_000, pieceLength: 16384 });
+  const seeder = new Session({ host: '127.0.0.1' });
+  const leecher = new Session({ host: '127.0.0.1' });
+  let silent: RawPeerServer | undefined;
+  try {
+    const port = await seeder.listen();
+    await leecher.listen();
+    const seeding = seeder.add(payload.meta, { downloadDir: payload.seedDir, seed: true, noTrackers: true });
+    await until(() => seeding.progress().state === 'seeding', { what: 'the seeder checked its data' });
+    let requests = 0;
+    silent = await listenRawPeers((peer) => {
+      peer.onMessage((message) => {
+        if (message.type === 'handshake') {
+          peer.handshake({ infoHash: payload.meta.infoHash, peerId: LIAR_ID, flags: { extensionProtocol: true } });
+          peer.send({ type: 'extended', id: EXTENDED_HANDSHAKE_ID, payload: encodeExtendedHandshake({ m: { ut_metadata: 7 }, metadataSize: payload.meta.infoBytes.length }) });
+        } else if (message.type === 'extended' && message.id === 7) requests++;
+      });
+    });
+    const fetch = leecher.fetchMetadata(payload.meta.infoHash, { peers: [{ host: '127.0.0.1', port: silent.port }], requestTimeoutMs: 300 });
+    const pieces = Math.ceil(payload.meta.infoBytes.length / 16384);
+    await until(() => requests === 2 * pieces, { what: `${2 * pieces} requests (asked twice)`, timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal(requests, 2 * pieces, 'not asked a third time');
+    assert.equal(fetch.progress().state, 'fetching');
+    fetch.addPeers([{ host: '127.0.0.1', port }]);
+    const fetched = await fetch.whenFetched();
+    assert.ok(fetched.meta.infoBytes.equals(payload.meta.infoBytes));
+  } finally {
+    await leecher.close();
+    await seeder.close();
+    await silent?.close();
+    payload.cleanup();
+  }
+});
+
 test('a peer offering metadata over the size cap is dropped with the reason', async () => {
   const payload = await makePayload({ multiFile: false, size: 100_000, pieceLength: 16384 });
   const leecher = new Session({ host: '127.0.0.1' });
