@@ -23,10 +23,14 @@ export { memoryStorageFactory } from './storage/memory-storage.js';
 export type { StorageFactory, TorrentStorage } from './storage/storage.js';
 export { systemClock, type Clock } from './env/clock.js';
 export { tcpTransport, type Transport } from './env/transport.js';
+export { udpLsdSocket, type LsdSocket, type LsdSocketFactory, type LsdDatagram } from './env/lsd-socket.js';
+export type { LsdEmitted } from './actors/lsd.js';
+export { decodeLsdAnnounce, encodeLsdAnnounce, LsdError, type LsdAnnounce } from './protocol/lsd.js';
 export { machineToMermaid } from './diagrams/mermaid.js';
 // The simulator and traces, for tests of your own: a swarm on simulated time and network, recorded and replayed.
 export { SimClock } from './sim/sim-clock.js';
 export { SimNetwork, type LinkProfile, type HostOptions } from './sim/sim-network.js';
+export { LsdLan } from './sim/lsd-lan.js';
 export { runSimulation, runUntilSettled } from './sim/scheduler.js';
 export { Swarm, runScenario, type SimResult } from './sim/swarm.js';
 export type { ScenarioSpec } from './sim/scenario.js';

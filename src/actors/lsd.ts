@@ -218,10 +218,12 @@ export const lsdMachine = setup({
       },
       initial: 'waiting',
       states: {
-        /** Until the next torrent is due; re-entered whenever the schedule changes. */
+        /**
+         * Until the next torrent is due, re-entered when one is added. A torrent added is due at
+         * once, but sent from the timer: torrents added in one go share a datagram.
+         */
         waiting: {
-          entry: 'announceDue',
-          after: { UNTIL_NEXT_DUE: { target: 'waiting', reenter: true } },
+          after: { UNTIL_NEXT_DUE: { target: 'waiting', reenter: true, actions: 'announceDue' } },
         },
       },
       on: {

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { clientMachine } from '../actors/client.js';
 import { downloaderMachine } from '../actors/downloader.js';
 import { fileManagerMachine } from '../actors/file-manager.js';
+import { lsdMachine } from '../actors/lsd.js';
 import { metadataFetchMachine } from '../actors/metadata-fetch.js';
 import { peerMachine } from '../actors/peer.js';
 import { pexMachine } from '../actors/pex.js';
@@ -24,4 +25,5 @@ export const MACHINES: Record<string, { machine: AnyStateMachine; title: string 
   pex: { machine: pexMachine, title: 'Pex: peer exchange (BEP 11), what to tell each peer and what to believe' },
   'tracker-client': { machine: trackerClientMachine, title: 'TrackerClient: announce lifecycle' },
   'tracker-server': { machine: trackerServerMachine, title: 'TrackerServer: HTTP and UDP tracker' },
+  lsd: { machine: lsdMachine, title: 'Lsd: local service discovery (BEP 14), one per session' },
 };

@@ -54,10 +54,9 @@ interface Membership {
 export const udpLsdSocket: LsdSocketFactory = async (options) => {
   const port = options.port ?? LSD_PORT;
   const address = options.interfaceAddress;
-  const bound = address !== undefined && address !== '0.0.0.0' && address !== '::' ? findInterface(address) : undefined;
-  if (address !== undefined && address !== '0.0.0.0' && address !== '::' && !bound) {
-    throw new Error(`no network interface has the address ${address}`);
-  }
+  const specific = address !== undefined && address !== '0.0.0.0' && address !== '::';
+  const bound = specific ? findInterface(address) : undefined;
+  if (specific && !bound) throw new Error(`no network interface has the address ${address}`);
   const memberships: Membership[] = [];
   const warnings: string[] = [];
   if (!bound || bound.info.family === 'IPv4') {

@@ -18,8 +18,8 @@ export interface SimPeerSpec {
   joinAtMs?: number;
   /** Drops off the network at this time (connections reset) and stops. */
   leaveAtMs?: number;
-  /** Whom it is told about when it joins: every present peer (default), or the seeders only. */
-  dial?: 'everyone' | 'seeders';
+  /** Whom it is told about when it joins: every present peer (default), the seeders only, or nobody. */
+  dial?: 'everyone' | 'seeders' | 'nobody';
 }
 
 /** A scripted fake seeder that serves wrong bytes for the blocks `corruptBlock` picks. */
@@ -66,6 +66,8 @@ export interface ScenarioSpec {
   storage?: 'payload' | 'memory';
   /** BEP 11 peer exchange between the peers; default on. */
   pex?: boolean;
+  /** Local Service Discovery (BEP 14) on the simulated LAN: every host hears every announce. */
+  lsd?: boolean;
   /** Leechers start from a magnet link: the info dictionary first, over ut_metadata (BEP 9), from whoever has it. */
   magnet?: boolean;
   /** Simulated ms after which the run stops even if leechers are missing pieces. */

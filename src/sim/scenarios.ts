@@ -198,3 +198,32 @@ export function magnetScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
     deadlineMs: 10 * 60_000,
   };
 }
+
+/**
+ * 9. Local Service Discovery: no tracker and no addresses handed out; the peers find each other
+ * only by the BEP 14 announces multicast on the simulated LAN (each peer announces when it joins:
+ * those already there hear it and dial it). PEX is off, so every connection is LSD's doing.
+ * `lsd: false` is the control: nobody ever meets anybody.
+ */
+export function lsdScenario(knobs: SwarmKnobs & { lsd?: boolean } = {}): ScenarioSpec {
+  return {
+    name: 'lsd',
+    seed: knobs.seed ?? 9,
+    size: knobs.size ?? 4 * MiB,
+    pieceLength: knobs.pieceLength ?? 64 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 2 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: 512 * KiB, dial: 'nobody' },
+      ...Array.from({ length: knobs.leechers ?? 4 }, (_, i): SimPeerSpec => ({
+        name: `leecher-${i + 1}`,
+        role: 'leecher',
+        upload: 2 * MiB,
+        dial: 'nobody',
+        joinAtMs: i * 3_000,
+      })),
+    ],
+    lsd: knobs.lsd ?? true,
+    pex: false,
+    deadlineMs: 5 * 60_000,
+  };
+}

@@ -15,6 +15,7 @@ import type { CorruptPeerSpec, IdleFloodSpec, ScenarioSpec, SimPeerSpec } from '
 import { SimClock } from './sim-clock.js';
 import { type SimHost, SimNetwork } from './sim-network.js';
 import { SimTrackers } from './sim-tracker.js';
+import { LsdLan } from './lsd-lan.js';
 import { type RunningTracker, startTracker } from '../tracker-server.js';
 import { allBits } from '../util/bits.js';
 import { messageOf } from '../util/message-of.js';
@@ -115,6 +116,8 @@ export class Swarm {
   readonly clock: SimClock;
   readonly network: SimNetwork;
   readonly trackers: SimTrackers;
+  /** The LAN's LSD multicast (scenarios with `lsd`): every host hears every announce. */
+  readonly lan: LsdLan;
   tracker?: RunningTracker;
   readonly payload: SimPayload;
   readonly peers: SimPeer[] = [];
@@ -129,6 +132,7 @@ export class Swarm {
     this.clock = options.clock ?? new SimClock();
     this.network = new SimNetwork({ clock: this.clock, rng: seededRng(spec.seed ^ 0x1f123bb5), defaultLink: spec.link });
     this.trackers = new SimTrackers(this.network);
+    this.lan = new LsdLan(this.clock, { latencyMs: spec.link.latencyMs });
     const { address, port } = SIM_TRACKER;
     const announce = spec.tracker ? [spec.tracker.protocol === 'udp' ? `udp://${address}:${port}` : `http://${address}:${port}/announce`] : undefined;
     this.payload = makePayload({ size: spec.size, pieceLength: spec.pieceLength, seed: spec.seed, announce });
@@ -302,13 +306,15 @@ export class Swarm {
       peerId: peer.peerId,
       // Hashing on the calling thread: a worker's answer would come in real time, not simulated time.
       hasher: inlineHasher,
+      lsd: spec.lsd === true,
+      lsdSocket: this.lan.factory(peer.address),
       ...this.options.observer?.sessionOptions?.(label),
     });
     peer.session = session;
     peer.joinedAt = clock.now();
     await session.listen();
     if (peer.leftAt !== undefined) return;
-    const others = [
+    const others = peer.spec.dial === 'nobody' ? [] : [
       ...this.peers.filter((p) => p !== peer && p.session && p.leftAt === undefined && p.joinedAt !== undefined && (peer.spec.dial !== 'seeders' || p.spec.role === 'seeder')),
       ...(peer.spec.dial === 'seeders' ? [] : this.corruptPeers),
     ].map((p) => ({ host: p.address, port: 6881 }));

@@ -71,6 +71,16 @@ test('torrents added together go out in one datagram; one added later gets its o
   lsd.actor.stop();
 });
 
+test('torrents added in one go while running share a datagram', async () => {
+  const lsd = startLsd();
+  await lsd.clock.advance(0);
+  assert.ok(lsd.state().matches('running'));
+  for (const infoHash of [A, B, C]) lsd.actor.send({ type: 'ADD_TORRENT', infoHash });
+  await lsd.clock.advance(0);
+  assert.deepEqual(lsd.sentBy().map((s) => s.infoHashes), [[A, B, C]]);
+  lsd.actor.stop();
+});
+
 test('a torrent removed is no longer announced; re-added within the minute it waits for that minute', async () => {
   const lsd = startLsd();
   lsd.actor.send({ type: 'ADD_TORRENT', infoHash: A });

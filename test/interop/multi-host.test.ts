@@ -103,7 +103,8 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
       processes.push(p);
       return p;
     };
-    const peer = (host: Host, args: string[]) => actorrent(host, [...args, '--bind', host.address, '--port', String(PEER_PORT)], 70);
+    // --no-lsd: here the peers must find each other through the tracker alone (LSD has its own test).
+    const peer = (host: Host, args: string[]) => actorrent(host, [...args, '--bind', host.address, '--port', String(PEER_PORT), '--no-lsd'], 70);
 
     const tracker = actorrent(trackerHost, ['tracker', '--host', trackerHost.address, '--port', String(TRACKER_PORT), '--interval', '4'], 80);
     const listening = await tracker.waitForEvent((e) => e.event === 'listening', 15_000);
@@ -122,7 +123,7 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
     let transmission: Promise<number> | undefined;
     if (leechTr && single) {
       const singleTorrent = writeTorrentWithAnnounce(single.torrent, String(listening.http), path.join(single.root, 'http.torrent'));
-      const singleSeeder = actorrent(seedHost, ['seed', singleTorrent, '-o', single.seedDir, '--bind', seedHost.address, '--port', String(PEER_PORT + 1)], 70);
+      const singleSeeder = actorrent(seedHost, ['seed', singleTorrent, '-o', single.seedDir, '--bind', seedHost.address, '--port', String(PEER_PORT + 1), '--no-lsd'], 70);
       await singleSeeder.waitForEvent((e) => e.event === 'tracker' && e.ok === true, 20_000);
       daemon = await startTransmission(payload.dir('transmission-work'), 75, { netns: leechTr.ns, bindAddress: leechTr.address });
       transmission = Promise.all([

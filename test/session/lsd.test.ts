@@ -77,6 +77,7 @@ test('a stopped torrent leaves LSD: announces for it are no longer taken', { tim
   session.lsdEvents$.subscribe((e) => e.type === 'peer' && peers.push(e.address));
   try {
     const handle = session.add(payload.meta, { downloadDir: payload.seedDir, seed: true, noTrackers: true });
+    await withTimeout(handle.whenComplete(), 10_000, 'the data checked');
     await until(() => lan.sent.length === 1, { what: 'the first announce' });
     lan.inject('127.0.0.1', encodeLsdAnnounce({ family: 'IPv4', port: 40001, infoHashes: [payload.meta.infoHashHex] }));
     await until(() => peers.length === 1, { what: 'the peer heard while the torrent runs' });
