@@ -6,6 +6,7 @@ import {
   trackerServerStats,
   whenTrackerListening,
 } from './actors/tracker-server.js';
+import { setFlagsFromString } from 'node:v8';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type Clock, systemClock } from './env/clock.js';
 import type { HttpGuardStats } from './env/http-guard.js';
@@ -38,6 +39,13 @@ export interface StartTrackerOptions {
   rng?: () => number;
   /** XState's inspection events of the tracker actor (the inspector, the dashboard). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * The process serves only this tracker (the `actorrent tracker` command): V8's young generation
+   * is kept at its initial size. A tracker's garbage is small and short-lived, so a young
+   * generation grown under load (to 32 MiB in node 20) buys no speed and costs its size in RSS.
+   * Process-wide: leave it unset where the tracker shares the process with peers.
+   */
+  dedicatedProcess?: boolean;
 }
 
 export class RunningTracker {
@@ -84,6 +92,7 @@ export class RunningTracker {
 
 /** Rejects with a one-line message (e.g. "port 6969 is already in use on 127.0.0.1 (UDP)") if it cannot bind. */
 export async function startTracker(options: StartTrackerOptions = {}): Promise<RunningTracker> {
+  if (options.dedicatedProcess) setFlagsFromString('--semi-space-growth-factor=1');
   const http = options.http ?? true;
   const udp = options.udp ?? true;
   const transport = options.transport ?? createTrackerServerTransport(options.connections);

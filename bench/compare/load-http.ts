@@ -5,6 +5,8 @@ import { type Worker, meter } from './load-meter.js';
 import { PEERS, infoHash, left, peerId, peerPort } from './tracker-traffic.js';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+const INTERVAL = Buffer.from('8:interval');
+const FAILURE = Buffer.from('failure reason');
 
 function percentEncode(bytes: Buffer): string {
   let out = '';
@@ -64,8 +66,8 @@ class HttpLoad {
       const answered = (body: Buffer) => {
         inFlight = false;
         served++;
-        const text = body.toString('latin1');
-        meter.count(status === 200 && text.includes('8:interval') && !text.includes('failure reason'), `HTTP ${status}: ${text.slice(0, 120)}`);
+        if (status === 200 && body.includes(INTERVAL) && !body.includes(FAILURE)) meter.ok();
+        else meter.fail(() => `HTTP ${status}: ${body.toString('latin1').slice(0, 120)}`);
         buffer = buffer.subarray(bodyAt + (expected ?? body.length));
         expected = undefined;
         if (closes || this.serverCloses) socket.end();
@@ -94,7 +96,7 @@ class HttpLoad {
         if (inFlight && expected === Infinity) answered(buffer.subarray(bodyAt));
         // The request sent as the server closed a kept-alive connection is not its failure, as
         // for any keep-alive client. Else the answer never came.
-        else if (inFlight && !(served > 0 && buffer.length === 0)) meter.count(false, 'connection closed before an answer');
+        else if (inFlight && !(served > 0 && buffer.length === 0)) meter.fail(() => 'connection closed before an answer');
         resolve();
       });
       socket.on('error', () => undefined); // 'close' follows

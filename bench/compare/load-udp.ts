@@ -5,7 +5,9 @@ import { type Worker, meter } from './load-meter.js';
 import { PEERS, infoHash, left, peerId, peerPort } from './tracker-traffic.js';
 
 const WINDOW = 64; // per socket
-const LOSS_MS = 1000;
+const SWEEP_MS = 200;
+/** Sweeps a datagram stays unanswered before it counts as lost: about 1 s. */
+const LOSS_TICKS = 5;
 const ANNOUNCE_BYTES = 98;
 /** The connect's transaction id: no announce uses it (theirs are peer numbers). */
 const CONNECT_TID = 0xffffffff;
@@ -40,14 +42,17 @@ export async function udpWorker(port: number): Promise<Worker> {
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
   // A connected socket: no address to resolve on each send.
   await new Promise<void>((r) => socket.connect(port, '127.0.0.1', r));
+  // In flight: transaction id (the peer number) → the loss sweep's tick when it was sent. A tick
+  // instead of a clock read per packet: a datagram counts as lost after 1 to 1.2 s.
   const pending = new Map<number, number>();
+  let tick = 0;
   let packets: Buffer[] = [];
   let connectionId: Buffer | undefined;
   let connected: () => void = () => undefined;
   const send = () => {
     if (meter.over) return;
     const peer = meter.takePeer();
-    pending.set(peer, performance.now());
+    pending.set(peer, tick);
     socket.send(packets[peer]!);
   };
   socket.on('message', (msg) => {
@@ -59,7 +64,8 @@ export async function udpWorker(port: number): Promise<Worker> {
       return connected();
     }
     if (!pending.delete(id)) return;
-    meter.count(action === 1, `UDP action ${action}: ${msg.subarray(8).toString('latin1').slice(0, 120)}`);
+    if (action === 1) meter.ok();
+    else meter.fail(() => `UDP action ${action}: ${msg.subarray(8).toString('latin1').slice(0, 120)}`);
     send();
   });
   socket.on('error', () => undefined); // a refused datagram (nothing listening) shows as lost
@@ -78,14 +84,14 @@ export async function udpWorker(port: number): Promise<Worker> {
   return {
     async run() {
       const sweep = setInterval(() => {
-        const now = performance.now();
-        for (const [id, sent] of pending) {
-          if (now - sent < LOSS_MS) continue;
+        tick++;
+        for (const [id, sentAt] of pending) {
+          if (tick - sentAt <= LOSS_TICKS) continue;
           pending.delete(id);
-          meter.count(false);
+          meter.fail();
           send();
         }
-      }, 200);
+      }, SWEEP_MS);
       for (let i = 0; i < WINDOW; i++) send();
       await meter.untilOver();
       clearInterval(sweep);

@@ -11,15 +11,19 @@ import type { TrackerDatagram, TrackerHttpReply, TrackerHttpRequest } from '../p
 import { handleHttpRequest } from '../tracker/http-routes.js';
 import type { TrackerConfig } from '../tracker/tracker-config.js';
 import { TrackerCore, type TrackerStats } from '../tracker/tracker-core.js';
-import { handleDatagram } from '../tracker/udp-routes.js';
+import { answerDatagram, handleDatagram } from '../tracker/udp-routes.js';
 import { describeListenError } from './server.js';
 
 /**
  * The TrackerServer actor: a BitTorrent tracker serving HTTP (BEP 3/7/23/48) and UDP (BEP 15) on one
- * port number. Sockets are behind an injected TrackerServerTransport; each request arrives as an
- * event and is answered from the TrackerCore in context. Expired peers are swept on a named delay,
- * so the clock the actor is created with drives it (use createTrackerServer, which passes the same
- * clock to both).
+ * port number. Sockets are behind an injected TrackerServerTransport. The machine decides the
+ * lifecycle; requests are carried past it: while it is `listening`, the transport's handlers answer
+ * each request with a plain function call on the TrackerCore in context (tens of thousands a
+ * second, with no transition and, for UDP, no allocation per packet), and outside it they refuse
+ * (HTTP 503) or drop (UDP). When the actor is inspected (the inspector, `--trace`), each request is
+ * also sent to it as an HTTP.REQUEST or UDP.DATAGRAM notice, which the machine ignores, so that
+ * inspection sees every request. Expired peers are swept on a named delay, so the clock the actor
+ * is created with drives it (use createTrackerServer, which passes the same clock to both).
  *
  *   starting ──bound──▶ listening ──STOP──▶ stopping ──closed──▶ stopped
  *      │                  └─ every SWEEP: expire peers
@@ -41,6 +45,8 @@ export interface TrackerServerInput {
   secret?: Buffer;
   /** Picks which peers to list. Default Math.random. */
   rng?: () => number;
+  /** Send each request to the actor as a notice event, for inspection (createTrackerServer sets it with `inspect`). */
+  observed?: boolean;
 }
 
 export interface TrackerServerContext {
@@ -51,15 +57,17 @@ export interface TrackerServerContext {
   http: boolean;
   udp: boolean;
   core: TrackerCore;
+  observed: boolean;
   endpoints?: TrackerEndpoints;
   port?: number;
   address?: string;
   error?: string;
 }
 
+/** HTTP.REQUEST and UDP.DATAGRAM are notices of requests already answered (sent only when observed). */
 export type TrackerServerEvent =
-  | { type: 'HTTP.REQUEST'; request: TrackerHttpRequest; respond: (reply: TrackerHttpReply) => void }
-  | { type: 'UDP.DATAGRAM'; datagram: TrackerDatagram; reply: (data: Buffer) => void }
+  | { type: 'HTTP.REQUEST'; request: TrackerHttpRequest }
+  | { type: 'UDP.DATAGRAM'; datagram: TrackerDatagram }
   | { type: 'STOP' };
 
 export type TrackerServerEmitted =
@@ -137,27 +145,6 @@ export const trackerServerMachine = setup({
         describeTrackerListenError((event as unknown as { error: unknown }).error, context.host, context.requestedPort),
     }),
     emitFailed: emit(({ context }) => ({ type: 'failed' as const, error: context.error ?? 'failed' })),
-    // The handlers never throw by design; the guards keep one bad request from ever ending the actor.
-    serveHttp: ({ context, event }) => {
-      if (event.type !== 'HTTP.REQUEST') return;
-      try {
-        event.respond(handleHttpRequest(context.core, event.request, context.clock.now()));
-      } catch {
-        event.respond(INTERNAL_ERROR);
-      }
-    },
-    serveDatagram: ({ context, event }) => {
-      if (event.type !== 'UDP.DATAGRAM') return;
-      try {
-        const reply = handleDatagram(context.core, event.datagram, context.clock.now());
-        if (reply) event.reply(reply);
-      } catch {
-        // Dropped: a UDP client retries.
-      }
-    },
-    refuseHttp: ({ event }) => {
-      if (event.type === 'HTTP.REQUEST') event.respond(UNAVAILABLE);
-    },
     // The registry is mutable state owned by this actor, like every request's effect on it.
     sweep: emit(({ context }) => {
       const swept = context.core.registry.sweep(context.clock.now());
@@ -175,6 +162,7 @@ export const trackerServerMachine = setup({
       http: input.http ?? true,
       udp: input.udp ?? true,
       core: new TrackerCore(input.config ?? {}, input.secret ?? randomBytes(32), input.rng),
+      observed: input.observed ?? false,
     };
   },
   initial: 'starting',
@@ -188,15 +176,7 @@ export const trackerServerMachine = setup({
           port: context.requestedPort,
           http: context.http,
           udp: context.udp,
-          handlers: {
-            http: (request, respond) => {
-              if (self.getSnapshot().status !== 'active') respond(UNAVAILABLE);
-              else self.send({ type: 'HTTP.REQUEST', request, respond });
-            },
-            datagram: (datagram, reply) => {
-              if (self.getSnapshot().status === 'active') self.send({ type: 'UDP.DATAGRAM', datagram, reply });
-            },
-          },
+          handlers: requestHandlers(self, context),
         }),
         onDone: { target: 'listening', actions: ['recordEndpoints', 'emitListening'] },
         onError: { target: 'failed', actions: ['recordListenError', 'emitFailed'] },
@@ -204,11 +184,7 @@ export const trackerServerMachine = setup({
       on: { STOP: 'stopped' },
     },
     listening: {
-      on: {
-        'HTTP.REQUEST': { actions: 'serveHttp' },
-        'UDP.DATAGRAM': { actions: 'serveDatagram' },
-        STOP: 'stopping',
-      },
+      on: { STOP: 'stopping' },
       after: { SWEEP: { target: 'listening', reenter: true, actions: 'sweep' } },
     },
     stopping: {
@@ -222,14 +198,56 @@ export const trackerServerMachine = setup({
     stopped: { type: 'final' },
     failed: { type: 'final' },
   },
-  // Outside `listening` (racing STOP): HTTP gets 503, datagrams are dropped.
-  on: {
-    'HTTP.REQUEST': { actions: 'refuseHttp' },
-  },
   output: ({ context }) => ({ port: context.port, error: context.error, stats: context.core.stats() }),
 });
 
 export type TrackerServerActor = ActorRefFrom<typeof trackerServerMachine>;
+
+/**
+ * The transport's handlers: answer while the machine is `listening`, a plain call per request.
+ * The routes never throw by design; the guards keep one bad request from ever ending the actor.
+ */
+function requestHandlers(self: { getSnapshot(): { value: unknown; status: string }; send(event: TrackerServerEvent): void }, context: TrackerServerContext): TrackerHandlers {
+  const { core, clock, observed } = context;
+  const listening = () => {
+    const snapshot = self.getSnapshot();
+    return snapshot.value === 'listening' && snapshot.status === 'active';
+  };
+  return {
+    http(request, respond) {
+      // Outside `listening` (starting, or racing STOP): HTTP gets 503.
+      if (!listening()) return respond(UNAVAILABLE);
+      if (observed) self.send({ type: 'HTTP.REQUEST', request });
+      let reply: TrackerHttpReply;
+      try {
+        reply = handleHttpRequest(core, request, clock.now());
+      } catch {
+        reply = INTERNAL_ERROR;
+      }
+      respond(reply);
+    },
+    datagram(datagram, reply) {
+      if (!listening()) return;
+      if (observed) self.send({ type: 'UDP.DATAGRAM', datagram });
+      try {
+        const answer = handleDatagram(core, datagram, clock.now());
+        if (answer) reply(answer);
+      } catch {
+        // Dropped: a UDP client retries.
+      }
+    },
+    answerDatagram(data, address, port, out) {
+      // Outside `listening`, datagrams are dropped.
+      if (!listening()) return 0;
+      if (observed) self.send({ type: 'UDP.DATAGRAM', datagram: { data, address, port } });
+      try {
+        return answerDatagram(core, data, address, clock.now(), out);
+      } catch {
+        return 0;
+      }
+    },
+  };
+}
 
 /** Creates (not starts) the actor, its delays on the same clock as its input. */
 export function createTrackerServer(
@@ -237,7 +255,8 @@ export function createTrackerServer(
   options: { systemId?: string; inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) } = {},
 ): TrackerServerActor {
   if (input.http === false && input.udp === false) throw new TypeError('a tracker needs HTTP, UDP or both');
-  return createActor(trackerServerMachine, { input, clock: input.clock, systemId: options.systemId, inspect: options.inspect });
+  const observed = input.observed ?? options.inspect !== undefined;
+  return createActor(trackerServerMachine, { input: { ...input, observed }, clock: input.clock, systemId: options.systemId, inspect: options.inspect });
 }
 
 /** Resolves with the bound address once listening; rejects with the clear message if binding failed. */

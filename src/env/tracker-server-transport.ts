@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import http from 'node:http';
 import { isIP } from 'node:net';
-import type { TrackerDatagram, TrackerHttpReply, TrackerHttpRequest } from '../protocol/tracker/index.js';
+import { MAX_UDP_REPLY_BYTES, type TrackerDatagram, type TrackerHttpReply, type TrackerHttpRequest } from '../protocol/tracker/server-io.js';
 import { messageOf } from '../util/message-of.js';
 import { type HttpGuard, type HttpGuardOptions, type HttpGuardStats, guardHttpServer } from './http-guard.js';
 
@@ -24,6 +25,11 @@ export interface TrackerHandlers {
   http(request: TrackerHttpRequest, respond: (reply: TrackerHttpReply) => void): void;
   /** `reply` sends a datagram back to where this one came from. */
   datagram(datagram: TrackerDatagram, reply: (data: Buffer) => void): void;
+  /**
+   * The same without allocating: the reply is written into `out` (MAX_UDP_REPLY_BYTES of room) and
+   * its length returned, 0 for none. A transport that sends from one buffer uses this one.
+   */
+  answerDatagram(data: Buffer, address: string, port: number, out: Buffer): number;
 }
 
 export interface TrackerEndpoints {
@@ -69,6 +75,35 @@ export interface NodeTrackerTransportOptions extends HttpGuardOptions {
  * senders a 1 s retransmission.
  */
 const LISTEN_BACKLOG = 4096;
+
+/**
+ * A 'message' listener that writes every reply into one buffer and sends it from there. A send the
+ * kernel could not take at once is queued with a reference to its bytes: the buffer then belongs to
+ * that send, and the next replies get a new one.
+ */
+export function replyFromOneBuffer(
+  socket: Pick<dgram.Socket, 'send' | 'getSendQueueCount'>,
+  answer: TrackerHandlers['answerDatagram'],
+): (data: Buffer, from: { address: string; port: number }) => void {
+  let out = Buffer.allocUnsafe(MAX_UDP_REPLY_BYTES);
+  return (data, from) => {
+    const length = answer(data, from.address, from.port, out);
+    if (length === 0) return;
+    // Undeliverable replies (ICMP errors, full buffers) are the client's loss; never an exception.
+    socket.send(out, 0, length, from.port, from.address);
+    if (socket.getSendQueueCount() > 0) out = Buffer.allocUnsafe(MAX_UDP_REPLY_BYTES);
+  };
+}
+
+/**
+ * Replies go to the address a datagram came from, always an IP literal: answered at once, where
+ * node's default (dns.lookup) defers every send to the next tick.
+ */
+function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  const version = isIP(address);
+  if (version !== 0) callback(null, address, version);
+  else dns.lookup(address, family as number, callback);
+}
 
 /** Both protocols on one port number: with port 0, tries this many ports before giving up. */
 const SAME_PORT_ATTEMPTS = 20;
@@ -149,19 +184,16 @@ function bindHttp(
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   // Node's own header timeout stays as a coarse backstop; the guard enforces the real one.
   const server = http.createServer({ requestTimeout: timeoutMs, headersTimeout: timeoutMs, maxHeaderSize: 8192 }, (req, res) => {
-    // Trackers take no body: drain whatever comes, without keeping it.
-    req.resume();
+    // Trackers take no body. Unread, whatever comes is drained and dropped by node itself once the
+    // response is sent (the guard and requestTimeout bound how long that may take).
     let answered = false;
     handlers.http(
       { method: req.method ?? 'GET', url: req.url ?? '/', remoteAddress: req.socket.remoteAddress ?? '', remotePort: req.socket.remotePort ?? 0 },
       (reply) => {
         if (answered) return;
         answered = true;
-        res.writeHead(reply.status, {
-          'content-type': reply.contentType,
-          'content-length': reply.body.length,
-          'cache-control': 'no-store',
-        });
+        // Content-Length on every reply: a keep-alive client knows where each one ends.
+        res.writeHead(reply.status, ['content-type', reply.contentType, 'content-length', String(reply.body.length), 'cache-control', 'no-store']);
         res.end(reply.body);
       },
     );
@@ -190,13 +222,8 @@ function bindHttp(
 }
 
 function bindUdp(host: string, port: number, handlers: TrackerHandlers): Promise<Bound> {
-  const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
-  socket.on('message', (data, rinfo) => {
-    handlers.datagram({ data, address: rinfo.address, port: rinfo.port }, (reply) => {
-      // Undeliverable replies (ICMP errors, full buffers) are the client's loss; never an exception.
-      socket.send(reply, rinfo.port, rinfo.address, () => undefined);
-    });
-  });
+  const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
+  socket.on('message', replyFromOneBuffer(socket, (data, address, from, out) => handlers.answerDatagram(data, address, from, out)));
   return new Promise((resolve, reject) => {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       try {

@@ -2,6 +2,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import {
   type TrackerPeer,
   encodeAnnounceResponse,
+  encodeCompactAnnounceResponse,
   encodeFailure,
   encodeScrapeResponse,
   normalizeHost,
@@ -11,9 +12,8 @@ import {
   type TrackerHttpReply,
   type TrackerHttpRequest,
 } from '../protocol/tracker/index.js';
-import { type ClientAddress, clientAddress } from './client-address.js';
+import { clientAddressBytes } from './client-address.js';
 import { NOT_ALLOWED, type TrackerCore } from './tracker-core.js';
-
 
 /**
  * Serves one HTTP request: `GET /announce`, `GET /scrape`, `GET /stats`; 404 for other paths, 405 for
@@ -53,16 +53,21 @@ const ROUTES = new Map<string, 'announce' | 'scrape' | 'stats'>([
 
 class RefusalError extends Error {}
 
+/** Room for one reply's compact peers, grown to the largest asked for (maxNumwant × 18 at most). */
+let peerBytes = Buffer.alloc(200 * 18);
+const address = new Uint8Array(16);
+const ADDRESS_V4 = address.subarray(0, 4);
+
 function announce(core: TrackerCore, request: TrackerHttpRequest, rawQuery: string, now: number): Buffer {
   const query = parseAnnounceQuery(rawQuery);
   if (!core.allows(query.infoHash)) throw new RefusalError(NOT_ALLOWED);
-  const from = announcedAddress(core, request.remoteAddress, query.ip);
-  const outcome = core.registry.announce(
+  const length = announcedAddress(core, request.remoteAddress, query.ip);
+  const registry = core.registry;
+  const outcome = registry.announce(
     {
       infoHash: query.infoHash,
       peerId: query.peerId,
-      host: from.host,
-      family: from.family,
+      address: length === 4 ? ADDRESS_V4 : address,
       port: query.port,
       left: query.left,
       event: query.event,
@@ -71,35 +76,43 @@ function announce(core: TrackerCore, request: TrackerHttpRequest, rawQuery: stri
     now,
     core.rng,
   );
-  // BEP 23: compact unless the client asks otherwise; the dictionary form carries peer ids unless no_peer_id=1.
-  const compact = query.compact ?? true;
-  const withIds = !compact && !query.noPeerId;
-  const peers: TrackerPeer[] = outcome.peers.map((p) =>
-    withIds ? { host: p.host, port: p.port, peerId: Buffer.from(p.peerId, 'latin1') } : { host: p.host, port: p.port },
-  );
-  return encodeAnnounceResponse(
-    {
-      interval: core.config.interval,
-      minInterval: core.config.minInterval,
-      complete: outcome.complete,
-      incomplete: outcome.incomplete,
-      downloaded: outcome.downloaded,
-      peers,
-    },
-    { compact, includePeerId: withIds },
-  );
+  const fields = {
+    interval: core.config.interval,
+    minInterval: core.config.minInterval,
+    complete: outcome.complete,
+    incomplete: outcome.incomplete,
+    downloaded: outcome.downloaded,
+  };
+  // BEP 23: compact unless the client asks otherwise: IPv4 peers in `peers`, IPv6 ones in `peers6` (BEP 7).
+  if (query.compact ?? true) {
+    const v4 = registry.listedOf('ipv4') * 6;
+    const v6 = registry.listedOf('ipv6') * 18;
+    if (peerBytes.length < v4 + v6) peerBytes = Buffer.alloc(v4 + v6);
+    registry.writeCompactPeers(peerBytes, 0, 'ipv4');
+    registry.writeCompactPeers(peerBytes, v4, 'ipv6');
+    return encodeCompactAnnounceResponse(fields, peerBytes.subarray(0, v4), v6 > 0 ? peerBytes.subarray(v4, v4 + v6) : undefined);
+  }
+  // The dictionary form carries peer ids unless no_peer_id=1.
+  const withIds = !query.noPeerId;
+  const peers: TrackerPeer[] = registry
+    .listedPeers()
+    .map((p) => (withIds ? { host: p.host, port: p.port, peerId: Buffer.from(p.peerId, 'latin1') } : { host: p.host, port: p.port }));
+  return encodeAnnounceResponse({ ...fields, peers }, { compact: false, includePeerId: withIds });
 }
 
-/** The socket's address; the `ip` parameter only when configured to trust it (and it is an IP). */
-function announcedAddress(core: TrackerCore, remoteAddress: string, ipParam: string | undefined): ClientAddress {
+/**
+ * The socket's address, or the `ip` parameter only when configured to trust it (and it is an IP),
+ * written to `address`; returns its length.
+ */
+function announcedAddress(core: TrackerCore, remoteAddress: string, ipParam: string | undefined): 4 | 16 {
   if (core.config.trustIp && ipParam !== undefined) {
     const kind = normalizeHost(ipParam)?.kind;
-    const claimed = kind === 'ipv4' || kind === 'ipv6' ? clientAddress(ipParam) : undefined;
-    if (claimed) return claimed;
+    const claimed = kind === 'ipv4' || kind === 'ipv6' ? clientAddressBytes(ipParam, address) : 0;
+    if (claimed !== 0) return claimed;
   }
-  const from = clientAddress(remoteAddress);
-  if (!from) throw new RefusalError('cannot tell your address');
-  return from;
+  const length = clientAddressBytes(remoteAddress, address);
+  if (length === 0) throw new RefusalError('cannot tell your address');
+  return length;
 }
 
 function scrape(core: TrackerCore, rawQuery: string): Buffer {

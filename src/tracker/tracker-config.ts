@@ -27,8 +27,8 @@ export interface TrackerConfig {
 export const DEFAULT_INTERVAL = 1800;
 
 /*
- * Caps: a peer costs about 0.4 KB here (see test/tracker/memory-bound.test.ts), so the defaults hold the
- * registry to roughly 100 MB under any flood.
+ * Caps: a peer costs about 0.2 KB here, torrents included (see test/tracker/memory-bound.test.ts), so
+ * the defaults hold the registry to roughly 50 MB under any flood.
  */
 export const DEFAULT_LIMITS = {
   maxTorrents: 50_000,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { ConnectionIds } from './connection-ids.js';
 import { type RegistryStats, SwarmRegistry } from './swarm-registry.js';
 import { type TrackerConfig, trackerConfig } from './tracker-config.js';
@@ -29,7 +30,7 @@ export class TrackerCore {
 
   constructor(
     config: Partial<TrackerConfig>,
-    /** For connection ids: at least 16 random bytes, kept only in memory. */
+    /** Keys the connection ids and the peer index's hash: at least 16 random bytes, kept only in memory. */
     secret: Buffer,
     readonly rng: () => number = Math.random,
   ) {
@@ -41,14 +42,14 @@ export class TrackerCore {
       defaultNumwant: this.config.defaultNumwant,
       maxNumwant: this.config.maxNumwant,
       peerTtlMs: 2 * this.config.interval * 1000,
-    });
+    }, createHmac('sha256', secret).update('peer index').digest().readInt32BE(0));
     this.connectionIds = new ConnectionIds(secret);
   }
 
   /** Whether the allow-list (if any) lets this infohash be tracked. */
   allows(infoHash: Uint8Array): boolean {
     const list = this.config.allowList;
-    return list === undefined || list.has(Buffer.from(infoHash).toString('hex'));
+    return list === undefined || list.has(Buffer.from(infoHash.buffer, infoHash.byteOffset, infoHash.byteLength).toString('hex'));
   }
 
   stats(): TrackerStats {

@@ -177,3 +177,44 @@ test('HTTP only and UDP only are passed to the transport; neither is refused', a
   }
   assert.throws(() => createTrackerServer({ transport: new FakeTrackerTransport(), clock: new SimulatedClock(), port: 0, http: false, udp: false }), /HTTP, UDP or both/);
 });
+
+test('requests are answered beside the machine: no event, no new snapshot, unless inspected', async () => {
+  const transport = new FakeTrackerTransport();
+  const { actor } = start(transport);
+  await whenTrackerListening(actor);
+  const before = actor.getSnapshot();
+  transport.http(`/announce?${announceQuery({ peer: 1, port: 7001 })}`);
+  assert.equal(transport.datagram(encodeUdpConnectRequest({ transactionId: 5 })).length, 1);
+  assert.equal(actor.getSnapshot(), before, 'the machine took no step');
+  await stopTrackerServer(actor);
+});
+
+test('inspected, each request is also sent to the actor as a notice (what traces record), and still answered', async () => {
+  const transport = new FakeTrackerTransport();
+  const seen: string[] = [];
+  const actor = createTrackerServer(
+    { transport, clock: new SimulatedClock(), port: 6969, secret: Buffer.alloc(32, 1) },
+    { inspect: (e) => (e.type === '@xstate.event' ? seen.push((e.event as { type: string }).type) : undefined) },
+  );
+  actor.start();
+  await whenTrackerListening(actor);
+  assert.equal(transport.http(`/announce?${announceQuery({ peer: 1, port: 7001 })}`).status, 200);
+  assert.equal(transport.datagram(encodeUdpConnectRequest({ transactionId: 5 })).length, 1);
+  assert.equal(actor.getSnapshot().value, 'listening');
+  assert.deepEqual(seen.filter((t) => t === 'HTTP.REQUEST' || t === 'UDP.DATAGRAM'), ['HTTP.REQUEST', 'UDP.DATAGRAM']);
+  await stopTrackerServer(actor);
+});
+
+test('the allocation-free UDP entry point answers into the buffer it is given, and nothing outside `listening`', async () => {
+  const transport = new FakeTrackerTransport();
+  const { actor } = start(transport);
+  await whenTrackerListening(actor);
+  const out = Buffer.alloc(1500);
+  const length = transport.handlers!.answerDatagram(encodeUdpConnectRequest({ transactionId: 9 }), '127.0.0.1', 40_000, out);
+  assert.equal(length, 16);
+  const reply = decodeUdpResponse(out.subarray(0, length), 'IPv4');
+  assert.deepEqual([reply.action, reply.transactionId], ['connect', 9]);
+  actor.send({ type: 'STOP' });
+  assert.equal(transport.handlers!.answerDatagram(encodeUdpConnectRequest({ transactionId: 9 }), '127.0.0.1', 40_000, out), 0);
+  await stopTrackerServer(actor);
+});

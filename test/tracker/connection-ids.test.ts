@@ -45,3 +45,25 @@ test('ids are not guessable: random ids and the BEP 15 protocol id are refused',
 test('a short secret is refused', () => {
   assert.throws(() => new ConnectionIds(Buffer.alloc(8)), RangeError);
 });
+
+test('ids come out of the cache as they went in: past its cap, across windows, by bytes and by text alike', () => {
+  const ids = new ConnectionIds(secret, { cacheSize: 8 });
+  const uncached = new ConnectionIds(secret, { cacheSize: 1 });
+  const now = 7_000_000;
+  const addresses = Array.from({ length: 40 }, (_, i) => `198.51.100.${i}`).concat(['2001:db8::7', '::ffff:203.0.113.9']);
+  const issued = addresses.map((a) => ids.issue(a, now));
+  // Many more addresses than the cache holds, verified in another order, some a window later.
+  for (const [i, a] of [...addresses.entries()].reverse()) {
+    assert.ok(ids.verify(issued[i]!, a, now + (i % 3) * 30_000), a);
+    assert.equal(uncached.issue(a, now), issued[i], `${a}: the same id without the cache`);
+    assert.ok(!ids.verify(issued[i]! ^ 1n, a, now), `${a}: one bit off`);
+  }
+  // The mapped IPv4 address is the plain one.
+  assert.equal(ids.issue('203.0.113.9', now), issued.at(-1));
+  // verifyAt reads the id from a packet, the address as bytes.
+  const packet = Buffer.alloc(16);
+  packet.writeBigUInt64BE(issued[5]!, 0);
+  assert.ok(ids.verifyAt(packet, 0, Uint8Array.from([198, 51, 100, 5]), 4, now));
+  assert.ok(!ids.verifyAt(packet, 0, Uint8Array.from([198, 51, 100, 6]), 4, now));
+  assert.ok(!ids.verifyAt(packet, 0, Uint8Array.from([198, 51, 100, 5]), 4, now + 120_000));
+});

@@ -68,7 +68,7 @@ export async function runTracker(options: TrackerCommandOptions): Promise<void> 
   let tracker: RunningTracker;
   try {
     const { inspect } = observers.sessionOptions('tracker');
-    tracker = await startTracker({ host: settings.host, port: settings.port, http: settings.http, udp: settings.udp, config: settings.config, inspect });
+    tracker = await startTracker({ host: settings.host, port: settings.port, http: settings.http, udp: settings.udp, config: settings.config, inspect, dedicatedProcess: true });
   } catch (err) {
     await observers.close();
     throw new CliError(messageOf(err));

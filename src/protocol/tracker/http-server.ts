@@ -2,7 +2,7 @@ import { type Encodable, encode } from '../bencode/index.js';
 import { normalizeHost } from './address.js';
 import { TrackerError } from './errors.js';
 import { encodeCompactPeers, encodeCompactPeers6, encodeDictionaryPeers, type TrackerPeer } from './peers.js';
-import { parseQuery, type QueryParam } from './query.js';
+import { parseQuery, percentDecode, type QueryParam } from './query.js';
 import { ANNOUNCE_EVENTS, type AnnounceEvent, type AnnounceResponse, type ScrapeStats } from './types.js';
 import { checkInteger, checkInterval } from './validate.js';
 
@@ -26,36 +26,33 @@ export interface HttpAnnounceRequest {
   ip?: string;
 }
 
-const SINGLE = new Set([
+type AnnounceParam = 'info_hash' | 'peer_id' | 'port' | 'uploaded' | 'downloaded' | 'left' | 'event' | 'compact' | 'no_peer_id' | 'numwant' | 'key' | 'trackerid' | 'ip';
+const KNOWN: ReadonlySet<string> = new Set<AnnounceParam>([
   'info_hash', 'peer_id', 'port', 'uploaded', 'downloaded', 'left', 'event', 'compact', 'no_peer_id', 'numwant', 'key',
   'trackerid', 'ip',
 ]);
 
 /**
  * Parses the raw query of an announce request (the part after `?`, as it came off the request line).
- * Every known parameter may appear once; unknown ones (supportcrypto, corrupt, redundant, …) are ignored.
+ * Every known parameter may appear once; unknown ones (supportcrypto, corrupt, redundant, …) are ignored,
+ * though their escapes must be well formed. One pass over the text: only the values read are decoded.
  */
 export function parseAnnounceQuery(rawQuery: string): HttpAnnounceRequest {
-  const params = new Map<string, Buffer>();
-  for (const { name, value } of parseQuery(rawQuery)) {
-    if (!SINGLE.has(name)) continue;
-    if (params.has(name)) throw new TrackerError('duplicate-parameter', `${name} appears more than once`);
-    params.set(name, value);
-  }
-  const required = (name: string): Buffer => {
+  const params = rawParams(rawQuery);
+  const required = (name: AnnounceParam): string => {
     const v = params.get(name);
     if (v === undefined) throw new TrackerError('missing-parameter', `${name} is missing`);
     return v;
   };
   const request: HttpAnnounceRequest = {
-    infoHash: hash(required('info_hash'), 'info_hash'),
-    peerId: hash(required('peer_id'), 'peer_id'),
+    infoHash: hash(percentDecode(required('info_hash')), 'info_hash'),
+    peerId: hash(percentDecode(required('peer_id')), 'peer_id'),
     port: decimal(required('port'), 'port', 65535),
     uploaded: decimal(required('uploaded'), 'uploaded'),
     downloaded: decimal(required('downloaded'), 'downloaded'),
     left: decimal(required('left'), 'left'),
   };
-  const event = params.get('event')?.toString('latin1');
+  const event = decodedText(params.get('event'));
   // BEP 3: `empty` is the same as no event.
   if (event !== undefined && event !== '' && event !== 'empty') {
     if (!(ANNOUNCE_EVENTS as readonly string[]).includes(event)) {
@@ -70,12 +67,59 @@ export function parseAnnounceQuery(rawQuery: string): HttpAnnounceRequest {
   const numwant = params.get('numwant');
   if (numwant !== undefined) request.numwant = decimal(numwant, 'numwant', 0x7fffffff);
   const key = params.get('key');
-  if (key !== undefined) request.key = key;
+  if (key !== undefined) request.key = percentDecode(key);
   const trackerId = params.get('trackerid');
-  if (trackerId !== undefined) request.trackerId = trackerId;
+  if (trackerId !== undefined) request.trackerId = percentDecode(trackerId);
   const ip = params.get('ip');
-  if (ip !== undefined) request.ip = ip.toString('utf8');
+  if (ip !== undefined) request.ip = percentDecode(ip).toString('utf8');
   return request;
+}
+
+/**
+ * The known parameters' values, still escaped. Errors come in the order decoding every parameter
+ * first would give them: a malformed escape anywhere, then a repeated parameter.
+ */
+function rawParams(rawQuery: string): Map<AnnounceParam, string> {
+  const params = new Map<AnnounceParam, string>();
+  let repeated: string | undefined;
+  const end = rawQuery.length;
+  for (let at = rawQuery.startsWith('?') ? 1 : 0; at <= end; ) {
+    let amp = rawQuery.indexOf('&', at);
+    if (amp === -1) amp = end;
+    if (amp > at) {
+      let eq = rawQuery.indexOf('=', at);
+      if (eq === -1 || eq > amp) eq = amp;
+      const rawName = rawQuery.slice(at, eq);
+      const value = eq === amp ? '' : rawQuery.slice(eq + 1, amp);
+      checkEscapes(rawName);
+      checkEscapes(value);
+      const name = rawName.includes('%') ? percentDecode(rawName).toString('latin1') : rawName;
+      if (KNOWN.has(name)) {
+        if (params.has(name as AnnounceParam)) repeated ??= name;
+        else params.set(name as AnnounceParam, value);
+      }
+    }
+    at = amp + 1;
+  }
+  if (repeated !== undefined) throw new TrackerError('duplicate-parameter', `${repeated} appears more than once`);
+  return params;
+}
+
+/** Throws what percentDecode would throw, without decoding a well-formed text. */
+function checkEscapes(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff || (c === 0x25 && !(isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))))) percentDecode(text);
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+function decodedText(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  return raw.includes('%') ? percentDecode(raw).toString('latin1') : raw;
 }
 
 /** Parses the raw query of a scrape request: every `info_hash` (none means "all", if the server allows). */
@@ -91,15 +135,17 @@ function hash(value: Buffer, name: string): Buffer {
   return value;
 }
 
-function decimal(value: Buffer, name: string, max = Number.MAX_SAFE_INTEGER): number {
-  const text = value.toString('latin1');
-  const n = /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+const DIGITS = /^[0-9]{1,16}$/;
+
+function decimal(raw: string, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  const text = decodedText(raw)!;
+  const n = DIGITS.test(text) ? Number(text) : NaN;
   if (!(n <= max)) throw new TrackerError('invalid-parameter', `${name} ${JSON.stringify(text)} is not an integer in 0..${max}`);
   return n;
 }
 
-function flag(value: Buffer, name: string): boolean {
-  const text = value.toString('latin1');
+function flag(raw: string, name: string): boolean {
+  const text = decodedText(raw)!;
   if (text !== '0' && text !== '1') throw new TrackerError('invalid-parameter', `${name} must be 0 or 1`);
   return text === '1';
 }
@@ -142,6 +188,55 @@ export function encodeAnnounceResponse(response: AnnounceResponse, options: Enco
     dict['peers'] = encodeDictionaryPeers(response.peers, options.includePeerId ?? true);
   }
   return encode(dict);
+}
+
+/** The counters of a compact announce reply. */
+export interface CompactAnnounceFields {
+  interval: number;
+  minInterval?: number;
+  complete?: number;
+  incomplete?: number;
+  downloaded?: number;
+}
+
+/**
+ * A compact announce reply from peers already in compact form (6 bytes each for `peers`, 18 for
+ * `peers6`, left out when undefined): the bytes encodeAnnounceResponse gives for the same reply,
+ * written in one pass, for a tracker's hot path.
+ */
+export function encodeCompactAnnounceResponse(fields: CompactAnnounceFields, peers: Uint8Array, peers6?: Uint8Array): Buffer {
+  checkInterval(fields.interval, 'interval');
+  if (fields.minInterval !== undefined) checkInterval(fields.minInterval, 'minInterval');
+  if (peers.length % 6 !== 0) throw new TrackerError('invalid-argument', `peers is ${peers.length} bytes, not a multiple of 6`);
+  if (peers6 && peers6.length % 18 !== 0) throw new TrackerError('invalid-argument', `peers6 is ${peers6.length} bytes, not a multiple of 18`);
+  // Keys in bencode order.
+  const head =
+    count('complete', fields.complete) +
+    count('downloaded', fields.downloaded) +
+    count('incomplete', fields.incomplete) +
+    `8:intervali${fields.interval}e` +
+    (fields.minInterval === undefined ? '' : `12:min intervali${fields.minInterval}e`) +
+    `5:peers${peers.length}:`;
+  const middle = peers6 ? `6:peers6${peers6.length}:` : '';
+  const size = 1 + head.length + peers.length + middle.length + (peers6?.length ?? 0) + 1;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = 0x64; // d
+  let at = 1 + out.write(head, 1, 'latin1');
+  out.set(peers, at);
+  at += peers.length;
+  if (peers6) {
+    at += out.write(middle, at, 'latin1');
+    out.set(peers6, at);
+    at += peers6.length;
+  }
+  out[at] = 0x65; // e
+  return out;
+}
+
+function count(key: string, value: number | undefined): string {
+  if (value === undefined) return '';
+  checkInteger(value, key, 0, Number.MAX_SAFE_INTEGER);
+  return `${key.length}:${key}i${value}e`;
 }
 
 /** A bencoded scrape reply (BEP 48); keys are infohashes in hex, as parseScrapeResponse returns them. */

@@ -8,3 +8,4 @@ export * from './http-scrape.js';
 export * from './http-server.js';
 export * from './server-io.js';
 export * from './udp.js';
+export * from './udp-in-place.js';

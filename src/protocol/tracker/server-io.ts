@@ -25,3 +25,9 @@ export interface TrackerDatagram {
   address: string;
   port: number;
 }
+
+/**
+ * The most a tracker's UDP reply takes (an announce reply with 200 IPv4 peers is 1,220 bytes):
+ * a transport can give the routes one buffer this size for every reply.
+ */
+export const MAX_UDP_REPLY_BYTES = 1500;

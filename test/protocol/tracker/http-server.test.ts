@@ -1,10 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   encodeAnnounceResponse,
+  encodeCompactAnnounceResponse,
+  encodeCompactPeers,
+  encodeCompactPeers6,
   encodeFailure,
   encodeScrapeResponse,
   parseAnnounceQuery,
+  parseQuery,
   TrackerError,
 } from '../../../src/protocol/tracker/index.js';
 
@@ -79,4 +84,103 @@ test('encoders refuse values the wire cannot carry', () => {
   assert.throws(() => encodeAnnounceResponse({ interval: 1, complete: -1, peers: [] }, { compact: true }), isTrackerError('invalid-argument'));
   assert.throws(() => encodeScrapeResponse(new Map([['abc', { complete: 0, downloaded: 0, incomplete: 0 }]])), isTrackerError('invalid-argument'));
   assert.equal(encodeFailure('nope').toString(), 'd14:failure reason4:nopee');
+});
+
+/** The parser as first written (decode every parameter, then pick): the model the one-pass parser must match. */
+function referenceParse(rawQuery: string): unknown {
+  const single = new Set(['info_hash', 'peer_id', 'port', 'uploaded', 'downloaded', 'left', 'event', 'compact', 'no_peer_id', 'numwant', 'key', 'trackerid', 'ip']);
+  const params = new Map<string, Buffer>();
+  for (const { name, value } of parseQuery(rawQuery)) {
+    if (!single.has(name)) continue;
+    if (params.has(name)) throw new TrackerError('duplicate-parameter', name);
+    params.set(name, value);
+  }
+  const required = (name: string) => {
+    const v = params.get(name);
+    if (v === undefined) throw new TrackerError('missing-parameter', name);
+    return v;
+  };
+  const hash = (v: Buffer) => {
+    if (v.length !== 20) throw new TrackerError('invalid-parameter', 'hash');
+    return v;
+  };
+  const decimal = (v: Buffer, max = Number.MAX_SAFE_INTEGER) => {
+    const text = v.toString('latin1');
+    const n = /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+    if (!(n <= max)) throw new TrackerError('invalid-parameter', 'decimal');
+    return n;
+  };
+  const flag = (v: Buffer) => {
+    const text = v.toString('latin1');
+    if (text !== '0' && text !== '1') throw new TrackerError('invalid-parameter', 'flag');
+    return text === '1';
+  };
+  const r: Record<string, unknown> = {
+    infoHash: hash(required('info_hash')),
+    peerId: hash(required('peer_id')),
+    port: decimal(required('port'), 65535),
+    uploaded: decimal(required('uploaded')),
+    downloaded: decimal(required('downloaded')),
+    left: decimal(required('left')),
+  };
+  const event = params.get('event')?.toString('latin1');
+  if (event !== undefined && event !== '' && event !== 'empty') {
+    if (!['started', 'completed', 'stopped'].includes(event)) throw new TrackerError('invalid-parameter', 'event');
+    r['event'] = event;
+  }
+  if (params.has('compact')) r['compact'] = flag(params.get('compact')!);
+  if (params.has('no_peer_id')) r['noPeerId'] = flag(params.get('no_peer_id')!);
+  if (params.has('numwant')) r['numwant'] = decimal(params.get('numwant')!, 0x7fffffff);
+  if (params.has('key')) r['key'] = params.get('key');
+  if (params.has('trackerid')) r['trackerId'] = params.get('trackerid');
+  if (params.has('ip')) r['ip'] = params.get('ip')!.toString('utf8');
+  return r;
+}
+
+const outcome = (parse: (q: string) => unknown, query: string) => {
+  try {
+    return { ok: { ...(parse(query) as object) } };
+  } catch (err) {
+    assert.ok(err instanceof TrackerError, String(err));
+    return { error: err.code };
+  }
+};
+
+test('property: the one-pass announce parser gives what decoding every parameter first gives, results and error codes', () => {
+  const pieces = [
+    `info_hash=${H}`, `peer_id=${P}`, 'port=6881', 'uploaded=0', 'downloaded=0', 'left=100', 'left=%31%30', 'event=started', 'event=empty', 'event=paused',
+    'compact=1', 'compact=0', 'compact=yes', 'no_peer_id=1', 'numwant=50', 'numwant=-1', 'key=%00k', 'trackerid=t', 'ip=%3A%3A1', 'supportcrypto=1',
+    'x=%ZZ', '%69nfo_hash=' + H, 'port=', 'port', '', 'left=1e3', 'peer%5Fid=' + P, 'info_hash=%A', 'bad\u0100=1', 'port=99999999999999999',
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), fc.boolean(), (parts, question) => {
+      const query = (question ? '?' : '') + parts.join('&');
+      assert.deepEqual(outcome(parseAnnounceQuery, query), outcome(referenceParse, query), query);
+    }),
+    { numRuns: 3000, seed: 17 },
+  );
+  // Whole valid queries, in any order.
+  const valid = ok.split('&');
+  fc.assert(
+    fc.property(fc.shuffledSubarray(valid, { minLength: valid.length, maxLength: valid.length }), (parts) => {
+      const query = parts.join('&');
+      assert.deepEqual(outcome(parseAnnounceQuery, query), outcome(referenceParse, query));
+    }),
+    { numRuns: 200, seed: 3 },
+  );
+});
+
+test('encodeCompactAnnounceResponse writes the bytes encodeAnnounceResponse writes', () => {
+  const v4 = [{ host: '10.0.0.1', port: 6881 }, { host: '192.168.1.2', port: 1 }];
+  const v6 = [{ host: '2001:db8::1', port: 51413 }];
+  const compact4 = encodeCompactPeers(v4);
+  const compact6 = encodeCompactPeers6(v6);
+  for (const fields of [{ interval: 1800 }, { interval: 1800, minInterval: 900, complete: 3, incomplete: 0, downloaded: 12 }]) {
+    assert.deepEqual(encodeCompactAnnounceResponse(fields, compact4), encodeAnnounceResponse({ ...fields, peers: v4 }, { compact: true }));
+    assert.deepEqual(encodeCompactAnnounceResponse(fields, compact4, compact6), encodeAnnounceResponse({ ...fields, peers: [...v4, ...v6] }, { compact: true }));
+    assert.deepEqual(encodeCompactAnnounceResponse(fields, Buffer.alloc(0)), encodeAnnounceResponse({ ...fields, peers: [] }, { compact: true }));
+  }
+  assert.throws(() => encodeCompactAnnounceResponse({ interval: 0 }, compact4), isTrackerError('invalid-argument'));
+  assert.throws(() => encodeCompactAnnounceResponse({ interval: 1, complete: -1 }, compact4), isTrackerError('invalid-argument'));
+  assert.throws(() => encodeCompactAnnounceResponse({ interval: 1 }, Buffer.alloc(5)), isTrackerError('invalid-argument'));
 });
