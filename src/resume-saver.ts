@@ -13,6 +13,8 @@ import { messageOf } from './util/message-of.js';
 export interface ResumeSaverOptions {
   meta: Metainfo;
   downloadDir: string;
+  /** Where the resume data goes; default `downloadDir/.actorrent/<infohash>.resume` (the daemon keeps it in its state folder). */
+  file?: string;
   clock: Clock;
   /** The pieces we have now. */
   have: () => Uint8Array;
@@ -59,7 +61,7 @@ export class ResumeSaver {
     this.cancelTimer();
     await this.saving; // a save under way must not land after this one
     if (!this.checked) return;
-    await writeResume(this.options.downloadDir, this.options.meta, this.options.have()).catch((err: unknown) => {
+    await writeResume(this.options.downloadDir, this.options.meta, this.options.have(), this.options.file).catch((err: unknown) => {
       this.options.onError(`could not save resume data: ${messageOf(err)}`);
     });
   }
@@ -69,7 +71,7 @@ export class ResumeSaver {
     this.saving = this.saving
       .then(async () => {
         await this.options.flush();
-        await writeResume(this.options.downloadDir, this.options.meta, have);
+        await writeResume(this.options.downloadDir, this.options.meta, have, this.options.file);
       })
       .catch((err: unknown) => {
         // Stopping closed the storage under us: the final save follows.

@@ -3,7 +3,9 @@ import { Observable, Subject, merge } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
 import { type ServerCounts, type ServerEmitted, serverCounts, serverMachine } from './actors/server.js';
-import { type TorrentEmitted, torrentMachine } from './actors/torrent.js';
+import { type TorrentEmitted, type WireTapPeer, torrentMachine } from './actors/torrent.js';
+import type { EncryptionMode } from './policy/encryption.js';
+import { randomBytesFrom } from './env/rng.js';
 import { metadataFetchMachine } from './actors/metadata-fetch.js';
 import { MetadataFetchHandle } from './metadata-fetch-handle.js';
 import {
@@ -28,11 +30,15 @@ import {
 } from './actors/torrent-queries.js';
 import type { WireTap } from './engine/peer-wire.js';
 import type { PieceState } from './policy/piece-picker.js';
+import type { RateLimiter } from './engine/token-bucket.js';
 import type { Handshake } from './protocol/wire/index.js';
 import { ResumeSaver } from './resume-saver.js';
 import { LocalDiscovery } from './local-discovery.js';
 import type { LsdEmitted } from './actors/lsd.js';
 import type { LsdSocketFactory } from './env/lsd-socket.js';
+import { SessionDht, type SessionDhtOptions } from './session-dht.js';
+import type { DhtNodeEmitted } from './actors/dht-node.js';
+import type { MainlineDht } from './mainline-dht.js';
 import { type ResumeVerdict, readTrustedHave } from './storage/resume-file.js';
 import { socketAddress } from './util/socket-address.js';
 import { type Clock, systemClock } from './env/clock.js';
@@ -72,7 +78,15 @@ export interface SessionOptions {
    */
   hasher?: Hasher;
   /** Observes every peer connection's messages, per torrent. */
-  wireTap?: (torrent: Metainfo | undefined, peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
+  wireTap?: (torrent: Metainfo | undefined, peer: WireTapPeer) => WireTap | undefined;
+  /**
+   * Message Stream Encryption (src/policy/encryption.ts): `prefer` dials with MSE and falls back to
+   * plaintext, `require` speaks only MSE, `disable` only plaintext (incoming MSE refused). Default
+   * `disable` here, so a library user's (and the simulator's) connections stay as they were; the
+   * CLI defaults to `prefer`. Keys come from `rng` when one is given (reproducible), else from
+   * crypto.randomBytes.
+   */
+  encryption?: EncryptionMode;
   /**
    * Local Service Discovery (BEP 14): announce our torrents by multicast on the interface of `host`
    * and take peers from others' announces (needs `listen()` first). Default false here, so a
@@ -81,6 +95,12 @@ export interface SessionOptions {
   lsd?: boolean;
   /** The LSD multicast socket; default real UDP sockets (tests inject a fake). */
   lsdSocket?: LsdSocketFactory;
+  /**
+   * The Mainline DHT (BEP 5), started by `listen()`: peers for every torrent and magnet link that is
+   * not private, our torrents announced. Off unless given, so a library user (and a test) sends
+   * nothing to the DHT unless asked; the CLI turns it on.
+   */
+  dht?: SessionDhtOptions;
 }
 
 export interface AddTorrentOptions {
@@ -109,8 +129,15 @@ export interface AddTorrentOptions {
    * `Session.readResume`). Needs the files on a real disk: the default storage.
    */
   saveResume?: boolean;
+  /** Where `saveResume` keeps the resume data; default `downloadDir/.actorrent/<infohash>.resume`. */
+  resumeFile?: string;
+  /** Rate limiters the caller changes at run time (the daemon's per-torrent and global limits); they replace uploadLimit / downloadLimit. */
+  uploadLimiter?: RateLimiter;
+  downloadLimiter?: RateLimiter;
   /** false keeps this torrent out of LSD (with the session's `lsd` on); private torrents always are (BEP 27). */
   lsd?: boolean;
+  /** false keeps this torrent out of the DHT (with the session's `dht` on); private torrents always are (BEP 27). */
+  dht?: boolean;
 }
 
 /** The torrent's own events, and the session's about it (resume data that could not be saved). */
@@ -127,6 +154,10 @@ export interface FetchMetadataOptions {
   peers?: { host: string; port: number }[];
   /** Refuse info dictionaries larger than this; default 8 MiB. */
   maxMetadataSize?: number;
+  /** false keeps this magnet out of LSD (with the session's `lsd` on). */
+  lsd?: boolean;
+  /** false: no DHT lookups for this magnet (with the session's `dht` on). */
+  dht?: boolean;
   /** How long a metadata request may stay unanswered before another peer is asked; default 10 s. */
   requestTimeoutMs?: number;
   maxPeers?: number;
@@ -149,6 +180,7 @@ export class TorrentHandle {
     private readonly clock: Clock,
     private readonly onStopped: () => void,
     saveResumeIn?: string,
+    resumeFile?: string,
   ) {
     this.events$ = merge(
       new Observable<TorrentSessionEvent>((subscriber) => {
@@ -161,6 +193,7 @@ export class TorrentHandle {
       this.saver = new ResumeSaver({
         meta,
         downloadDir: saveResumeIn,
+        file: resumeFile,
         clock,
         have: () => haveBitfield(actor),
         flush: () => storage.flush(),
@@ -235,6 +268,11 @@ export class TorrentHandle {
     this.actor.send({ type: 'RESUME' });
   }
 
+  /** Announces to the trackers now (within their minimum interval). */
+  reannounce(): void {
+    this.actor.send({ type: 'REANNOUNCE' });
+  }
+
   /** Writes buffered data to stable storage. */
   flush(): Promise<void> {
     return this.storage.flush();
@@ -296,6 +334,7 @@ export class Session {
   private readonly clock: Clock;
   private readonly storage: StorageFactory;
   private readonly rng: () => number;
+  private readonly randomBytes: (length: number) => Buffer;
   private readonly torrents = new Map<string, TorrentHandle>();
   /** Magnet links whose metadata is being fetched, by infohash (hex). */
   private readonly fetches = new Map<string, MetadataFetchHandle>();
@@ -309,6 +348,11 @@ export class Session {
   readonly serverEvents$: Observable<ServerEmitted> = this.serverEvents.asObservable();
   /** Local Service Discovery, started with the first torrent that uses it (SessionOptions.lsd). */
   private discovery?: LocalDiscovery;
+  /** The Mainline DHT, started by listen() when SessionOptions.dht is given. */
+  private dhtService?: SessionDht;
+  private readonly dhtEvents = new Subject<DhtNodeEmitted | { type: 'failed'; error: string }>();
+  /** The DHT's events: `ready`, `failed` (then the session runs without it), `peers`, `lookup-done`, `warning`. */
+  readonly dhtEvents$: Observable<DhtNodeEmitted | { type: 'failed'; error: string }> = this.dhtEvents.asObservable();
   private readonly lsdEvents = new Subject<LsdEmitted>();
   /** LSD's events: `ready` (groups joined), `failed`, `announced`, `peer` (heard for a torrent of ours), `warning`. */
   readonly lsdEvents$: Observable<LsdEmitted> = this.lsdEvents.asObservable();
@@ -319,6 +363,7 @@ export class Session {
     this.clock = options.clock ?? systemClock;
     this.storage = options.storage ?? fsStorageFactory();
     this.rng = options.rng ?? Math.random;
+    this.randomBytes = options.rng ? randomBytesFrom(options.rng) : randomBytes;
     this.peerId = options.peerId ?? generatePeerId(randomBytes);
     this.ownsHasher = options.hasher === undefined;
     this.hasher = options.hasher ?? workerHasher();
@@ -348,6 +393,11 @@ export class Session {
         port: this.options.port ?? 0,
         maxConnections: this.options.maxIncomingConnections,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+        encryption: this.options.encryption && {
+          mode: this.options.encryption,
+          randomBytes: this.randomBytes,
+          infoHashes: () => [...this.torrents.keys(), ...this.fetches.keys()],
+        },
         route: (infoHash) => {
           const hex = infoHash.toString('hex');
           const torrent = this.torrents.get(hex) ?? this.fetches.get(hex);
@@ -368,6 +418,7 @@ export class Session {
       throw new Error(snapshot.context.error ?? `cannot listen on port ${this.options.port ?? 0}`);
     }
     this.boundPort = snapshot.context.port!;
+    if (this.options.dht) await this.startDht(this.options.dht);
     return this.boundPort;
   }
 
@@ -375,8 +426,8 @@ export class Session {
    * What the resume data saved in `downloadDir` says: trusted when every file still has the size
    * and mtime recorded with it; else why not, with the pieces of the files that did not change.
    */
-  readResume(meta: Metainfo, downloadDir: string): Promise<ResumeVerdict> {
-    return readTrustedHave(downloadDir, meta);
+  readResume(meta: Metainfo, downloadDir: string, resumeFile?: string): Promise<ResumeVerdict> {
+    return readTrustedHave(downloadDir, meta, resumeFile);
   }
 
   add(meta: Metainfo, options: AddTorrentOptions): TorrentHandle {
@@ -398,6 +449,8 @@ export class Session {
         wanted: options.wanted,
         uploadLimit: options.uploadLimit,
         downloadLimit: options.downloadLimit,
+        uploadLimiter: options.uploadLimiter,
+        downloadLimiter: options.downloadLimiter,
         maxPeers: options.maxPeers,
         pex: options.pex,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
@@ -406,18 +459,22 @@ export class Session {
         listenPort: this.boundPort,
         localAddress: this.options.host,
         hasher: this.hasher,
-        wireTap: wireTap && ((peer) => wireTap(meta, peer)),
+        wireTap: this.tapFor(wireTap && ((peer) => wireTap(meta, peer)), this.dhtFor(meta.private, options.dht)),
+        dhtPort: this.dhtFor(meta.private, options.dht)?.port,
+        encryption: this.options.encryption && { mode: this.options.encryption, randomBytes: this.randomBytes, timeoutMs: this.options.handshakeTimeoutMs },
       },
     });
     const onStopped = () => {
       this.torrents.delete(meta.infoHashHex);
       this.discovery?.remove(meta.infoHashHex);
+      if (!this.fetches.has(meta.infoHashHex)) this.dhtService?.untrack(meta.infoHashHex);
     };
-    const handle = new TorrentHandle(meta, this.peerId, actor, storage, this.clock, onStopped, options.saveResume ? options.downloadDir : undefined);
+    const handle = new TorrentHandle(meta, this.peerId, actor, storage, this.clock, onStopped, options.saveResume ? options.downloadDir : undefined, options.resumeFile);
     this.torrents.set(meta.infoHashHex, handle);
     actor.start();
     // BEP 27: a private torrent's peers come from its trackers only. Without a port, nothing to announce.
     if (this.options.lsd && !meta.private && options.lsd !== false && this.boundPort > 0) this.localDiscovery().add(meta.infoHashHex);
+    this.dhtFor(meta.private, options.dht)?.track(meta.infoHash, options.seed ?? false);
     if (options.peers?.length) handle.addPeers(options.peers, 'manual');
     return handle;
   }
@@ -448,16 +505,54 @@ export class Session {
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         maxMetadataSize: options.maxMetadataSize,
         requestTimeoutMs: options.requestTimeoutMs,
-        wireTap: wireTap && ((peer) => wireTap(undefined, peer)),
+        wireTap: this.tapFor(wireTap && ((peer) => wireTap(undefined, peer)), this.dhtFor(false, options.dht)),
+        dhtPort: this.dhtFor(false, options.dht)?.port,
+        encryption: this.options.encryption && { mode: this.options.encryption, randomBytes: this.randomBytes, timeoutMs: this.options.handshakeTimeoutMs },
       },
     });
     const handle = new MetadataFetchHandle(hex, actor, trackers, () => {
-      if (this.fetches.get(hex) === handle) this.fetches.delete(hex);
+      if (this.fetches.get(hex) !== handle) return;
+      this.fetches.delete(hex);
+      if (!this.torrents.has(hex)) this.discovery?.remove(hex);
+      if (!this.torrents.has(hex)) this.dhtService?.untrack(hex);
     });
     this.fetches.set(hex, handle);
     actor.start();
+    // Whether the torrent is private is unknown until its metadata arrives; libtorrent announces magnets too.
+    if (this.options.lsd && options.lsd !== false && this.boundPort > 0) this.localDiscovery().add(hex);
+    // Whether it is private is unknown until the metadata arrives: looked up (and announced) as libtorrent does.
+    this.dhtFor(false, options.dht)?.track(infoHash);
     if (options.peers?.length) handle.addPeers(options.peers, 'magnet');
     return handle;
+  }
+
+  /** The session's DHT node (stats, its routing table to save), once listen() started it. */
+  get dht(): MainlineDht | undefined {
+    return this.dhtService?.dht;
+  }
+
+  private async startDht(options: SessionDhtOptions): Promise<void> {
+    const started = await SessionDht.start(options, {
+      host: this.options.host,
+      peerPort: this.boundPort,
+      clock: this.clock,
+      rng: this.rng,
+      inspect: this.options.inspect,
+      onPeers: (infoHash, peers) => (this.torrents.get(infoHash) ?? this.fetches.get(infoHash))?.addPeers(peers, 'dht'),
+    });
+    if ('error' in started) return this.dhtEvents.next({ type: 'failed', error: started.error });
+    this.dhtService = started;
+    started.dht.events$.subscribe((event) => this.dhtEvents.next(event));
+  }
+
+  /** The DHT, when this torrent may use it (BEP 27: never for a private torrent). */
+  private dhtFor(isPrivate: boolean, wanted: boolean | undefined): SessionDht | undefined {
+    return isPrivate || wanted === false ? undefined : this.dhtService;
+  }
+
+  /** With a DHT, every connection's wire is watched for BEP 5 `port` messages. */
+  private tapFor(tap: ((peer: WireTapPeer) => WireTap | undefined) | undefined, dht: SessionDht | undefined): ((peer: WireTapPeer) => WireTap | undefined) | undefined {
+    return dht ? dht.tap(tap) : tap;
   }
 
   private localDiscovery(): LocalDiscovery {
@@ -469,7 +564,7 @@ export class Session {
       rng: this.rng,
       socketFactory: this.options.lsdSocket,
       inspect: this.options.inspect,
-      onPeers: (infoHash, peers) => this.torrents.get(infoHash)?.addPeers(peers, 'lsd'),
+      onPeers: (infoHash, peers) => (this.torrents.get(infoHash) ?? this.fetches.get(infoHash))?.addPeers(peers, 'lsd'),
     });
     discovery.events$.subscribe((event) => this.lsdEvents.next(event));
     this.discovery = discovery;
@@ -480,6 +575,7 @@ export class Session {
     await Promise.all([...this.fetches.values()].map((f) => f.stop()));
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     await this.discovery?.close();
+    await this.dhtService?.close();
     if (this.server) {
       this.server.send({ type: 'STOP' });
       await waitFor(this.server, (s) => s.status !== 'active' || s.matches('stopped'), { timeout: 5000 }).catch(() => undefined);

@@ -23,15 +23,17 @@ export interface PeerClient {
   leecher(p: Payload, dir: string, o: PeerOptions & { peer?: string; stay: boolean }): Proc;
 }
 
-export function actorrentPeer(ctx: Ctx): PeerClient {
+/** `encryption`: `--encryption` for both peers (default: the CLI's, prefer). */
+export function actorrentPeer(ctx: Ctx, encryption?: 'prefer' | 'require' | 'disable'): PeerClient {
   const tracker = (o: PeerOptions) => (o.tracker ? ['--tracker', o.tracker] : []);
+  const flags = [...PEER_FLAGS, ...(encryption ? ['--encryption', encryption] : [])];
   return {
     name: actorrentName(ctx),
-    seeder: (p, o) => start(actorrentCommand(['seed', p.torrent, '-o', p.dataDir, ...PEER_FLAGS, ...tracker(o)]), o),
+    seeder: (p, o) => start(actorrentCommand(['seed', p.torrent, '-o', p.dataDir, ...flags, ...tracker(o)]), o),
     // `listening` is printed after the check, once the torrent serves.
     seederReady: async (seeder, ms) => Number((await seeder.waitFor('listening', ms)).port),
     leecher: (p, dir, o) =>
-      start(actorrentCommand(['download', p.torrent, '-o', dir, ...PEER_FLAGS, ...tracker(o), ...(o.peer ? ['--peer', o.peer] : []), ...(o.stay ? ['--seed'] : [])]), o),
+      start(actorrentCommand(['download', p.torrent, '-o', dir, ...flags, ...tracker(o), ...(o.peer ? ['--peer', o.peer] : []), ...(o.stay ? ['--seed'] : [])]), o),
   };
 }
 

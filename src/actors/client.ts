@@ -1,6 +1,10 @@
 import { type ActorRefFrom, type DoneActorEvent, type ErrorActorEvent, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Clock } from '../env/clock.js';
 import type { PeerSocket, Transport } from '../env/transport.js';
+import { MseHandshakeError, type MseDialOptions, negotiateOutgoing } from '../env/mse-dial.js';
+import { encryptionOf } from '../env/mse-socket.js';
+import { type ConnectionEncryption, type DialAttempt, type EncryptionMode, cryptoProvide, dialAttempts } from '../policy/encryption.js';
+import type { RandomBytes } from '../protocol/mse/index.js';
 import {
   DEFAULT_DIAL_BOOK_OPTIONS,
   type DialBook,
@@ -50,6 +54,18 @@ export interface ClientInput {
   maxFailures?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Message Stream Encryption of our dials; without it every dial is plaintext. */
+  encryption?: OutgoingEncryption;
+}
+
+/** What our dials need to speak MSE (src/policy/encryption.ts decides how each dial goes). */
+export interface OutgoingEncryption {
+  mode: EncryptionMode;
+  /** The torrent's infohash: MSE's SKEY. */
+  infoHash: Buffer;
+  randomBytes: RandomBytes;
+  /** The MSE handshake must finish within this long. Default 10 s. */
+  timeoutMs?: number;
 }
 
 export interface ClientContext {
@@ -62,11 +78,15 @@ export interface ClientContext {
   onConnected: ClientInput['onConnected'];
   options: DialBookOptions;
   book: DialBook;
+  encryption?: OutgoingEncryption;
 }
 
 export interface DialOutput {
   key: string;
   socket: PeerSocket;
+  encryption: ConnectionEncryption;
+  /** The MSE handshake failed and a plaintext connection took its place. */
+  fellBack: boolean;
 }
 
 type DialId = `${typeof CLIENT_DIAL_PREFIX}${string}`;
@@ -84,7 +104,7 @@ export type ClientEvent =
 
 export type ClientEmitted =
   | { type: 'dialing'; address: string; source: string }
-  | { type: 'connected'; address: string }
+  | { type: 'connected'; address: string; encryption: ConnectionEncryption; fellBack: boolean }
   | { type: 'dial-failed'; address: string; error: string; failures: number; gaveUp: boolean; retryAt?: number }
   | { type: 'candidates'; added: number; ignored: number; total: number };
 
@@ -95,22 +115,44 @@ export interface DialInput {
   port: number;
   localAddress?: string;
   timeoutMs: number;
+  /** In order; the next only when the MSE handshake of the one before failed. Default plaintext. */
+  attempts?: readonly DialAttempt[];
+  mse?: MseDialOptions;
 }
 
+/** One dial: connect, then the MSE handshake when the attempt is encrypted; a failed MSE handshake moves on to the next attempt. */
 const dial = fromPromise<DialOutput, DialInput>(async ({ input, signal }) => {
-  const socket = await input.transport.connect({
-    host: input.host,
-    port: input.port,
-    localAddress: input.localAddress,
-    timeoutMs: input.timeoutMs,
-  });
-  // Paused or stopped while connecting (or before our parent takes the socket): close it.
-  if (signal.aborted) {
-    socket.destroy();
-    throw new Error('dial aborted');
+  const attempts = input.attempts ?? ['plaintext'];
+  for (let n = 0; ; n++) {
+    const attempt = attempts[n]!;
+    const raw = await input.transport.connect({
+      host: input.host,
+      port: input.port,
+      localAddress: input.localAddress,
+      timeoutMs: input.timeoutMs,
+    });
+    // Paused or stopped while connecting (or before our parent takes the socket): close it.
+    if (signal.aborted) {
+      raw.destroy();
+      throw new Error('dial aborted');
+    }
+    let socket: PeerSocket = raw;
+    if (attempt === 'encrypted') {
+      const abort = () => raw.destroy();
+      signal.addEventListener('abort', abort, { once: true });
+      try {
+        socket = await negotiateOutgoing(raw, input.mse!);
+      } catch (err) {
+        if (signal.aborted) throw new Error('dial aborted');
+        if (err instanceof MseHandshakeError && n + 1 < attempts.length) continue;
+        throw err;
+      } finally {
+        signal.removeEventListener('abort', abort);
+      }
+    }
+    signal.addEventListener('abort', () => socket.destroy(), { once: true });
+    return { key: input.key, socket, encryption: encryptionOf(socket), fellBack: n > 0 };
   }
-  signal.addEventListener('abort', () => socket.destroy(), { once: true });
-  return { key: input.key, socket };
 });
 
 const keyOf = (actorId: string) => actorId.slice(CLIENT_DIAL_PREFIX.length);
@@ -172,6 +214,14 @@ export const clientMachine = setup({
       const picks = pickDials(context.book, now, freeDialSlots(context.book, context));
       if (picks.length === 0) return;
       enqueue.assign({ book: markDialing(context.book, picks.map((c) => c.key)) });
+      const encryption = context.encryption;
+      const mse: MseDialOptions | undefined = encryption && {
+        skey: encryption.infoHash,
+        cryptoProvide: cryptoProvide(encryption.mode),
+        randomBytes: encryption.randomBytes,
+        clock: context.clock,
+        timeoutMs: encryption.timeoutMs ?? 10_000,
+      };
       for (const c of picks) {
         enqueue.spawnChild('dial', {
           id: `${CLIENT_DIAL_PREFIX}${c.key}`,
@@ -182,6 +232,8 @@ export const clientMachine = setup({
             port: c.port,
             localAddress: context.localAddress,
             timeoutMs: context.connectTimeoutMs,
+            attempts: encryption ? dialAttempts(encryption.mode, c.plaintextOnly === true) : ['plaintext'],
+            mse,
           },
         });
         enqueue.emit({ type: 'dialing', address: c.key, source: c.source });
@@ -189,7 +241,7 @@ export const clientMachine = setup({
     }),
     dialSucceeded: enqueueActions(({ context, event, enqueue }) => {
       if (!event.type.startsWith('xstate.done.actor.')) return;
-      const { key, socket } = (event as DoneActorEvent<DialOutput>).output;
+      const { key, socket, encryption, fellBack } = (event as DoneActorEvent<DialOutput>).output;
       // The same address connected to us while we dialled: keep theirs.
       if (context.book.connected.has(key)) {
         enqueue(() => socket.destroy());
@@ -203,8 +255,8 @@ export const clientMachine = setup({
         enqueue.assign({ book });
         return;
       }
-      enqueue.assign({ book: dialSucceeded(context.book, key) });
-      enqueue.emit({ type: 'connected', address: key });
+      enqueue.assign({ book: dialSucceeded(context.book, key, fellBack) });
+      enqueue.emit({ type: 'connected', address: key, encryption, fellBack });
       enqueue(({ self }) => {
         try {
           context.onConnected(socket, key, context.book.candidates.get(key)?.source ?? 'manual');
@@ -265,6 +317,7 @@ export const clientMachine = setup({
       backoffMaxMs: input.backoffMaxMs ?? DEFAULT_DIAL_BOOK_OPTIONS.backoffMaxMs,
     },
     book: emptyDialBook(),
+    encryption: input.encryption,
   }),
   initial: 'active',
   states: {

@@ -1,6 +1,10 @@
 import { type EventObject, fromCallback } from 'xstate';
 import type { Clock } from '../env/clock.js';
+import { EncryptedSocket } from '../env/mse-socket.js';
 import type { PeerSocket } from '../env/transport.js';
+import { type EncryptionMode, admitHandshakeKind, selectCrypto } from '../policy/encryption.js';
+import { MseResponder, type RandomBytes } from '../protocol/mse/index.js';
+import { ProtocolError } from '../protocol/errors.js';
 import { HANDSHAKE_LENGTH, type Handshake, checkHandshakePrefix, decodeHandshake } from '../protocol/wire/index.js';
 
 /**
@@ -11,9 +15,26 @@ import { HANDSHAKE_LENGTH, type Handshake, checkHandshakePrefix, decodeHandshake
  * on the first one that cannot start a handshake; a peer that is too slow is dropped at the
  * timeout (injected clock).
  *
+ * With encryption on, the first bytes also tell an MSE handshake from a plaintext one: the first
+ * byte that cannot start "\x13BitTorrent protocol" hands everything read so far to the MSE responder
+ * (src/protocol/mse), which finds the torrent by its SKEY hash among `findSkey`'s and bounds its own
+ * search for the synchronisation marker; the BitTorrent handshake is then read inside the
+ * encrypted stream and must name the same torrent. One timeout covers both handshakes.
+ *
+ *   detect ──plaintext──▶ handshake ──68 bytes──▶ READ (the raw socket)
+ *     └──not plaintext, MSE allowed──▶ mse ──done──▶ handshake ──▶ READ (the encrypted socket)
+ *
  * On success it detaches everything it attached and leaves the socket alone; on failure, or when
  * stopped before it finished, it destroys the socket.
  */
+
+/** How the listening port treats encrypted handshakes (absent: plaintext only). */
+export interface IncomingEncryption {
+  mode: EncryptionMode;
+  randomBytes: RandomBytes;
+  /** The infohash whose HASH('req2', infohash) this is, among the torrents we serve. */
+  findSkey: (req2: Buffer) => Buffer | undefined;
+}
 
 export interface HandshakeReaderInput {
   /** Echoed in the events, to tell concurrent readers apart. */
@@ -22,12 +43,14 @@ export interface HandshakeReaderInput {
   address: string;
   clock: Clock;
   timeoutMs: number;
+  encryption?: IncomingEncryption;
 }
 
 export type HandshakeReaderEvent =
   | {
       type: 'HANDSHAKE.READ';
       id: string;
+      /** The raw socket, or the encrypted stream over it after an MSE handshake. */
       socket: PeerSocket;
       address: string;
       handshake: Handshake;
@@ -37,6 +60,8 @@ export type HandshakeReaderEvent =
   | { type: 'HANDSHAKE.FAILED'; id: string; address: string; reason: string };
 
 const EMPTY = Buffer.alloc(0);
+/** "\x13BitTorrent protocol": once these match, the handshake is plaintext. */
+const PLAINTEXT_PREFIX_LENGTH = 20;
 
 /**
  * Starts reading; the verdict goes to `sendBack`. Returns the function that gives up (destroying the
@@ -44,17 +69,31 @@ const EMPTY = Buffer.alloc(0);
  * connection: under a connection flood, spawning cost ~150 µs each.
  */
 export function startHandshakeReader(input: HandshakeReaderInput, sendBack: (event: HandshakeReaderEvent) => void): () => void {
-  const { id, socket, address } = input;
+  const { id, address, encryption } = input;
+  let socket = input.socket;
   const bytes = Buffer.alloc(HANDSHAKE_LENGTH);
   let have = 0;
   let settled = false;
+  let phase: 'detect' | 'mse' | 'handshake' = 'detect';
+  let responder: MseResponder | undefined;
+  /** The torrent the MSE handshake named; the inner handshake must name it too. */
+  let skey: Buffer | undefined;
 
-  const detach = () => {
-    input.clock.clearTimeout(timer);
+  const attach = () => {
+    socket.on('error', onError);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    socket.on('readable', onReadable);
+  };
+  const detachSocket = () => {
     socket.off('readable', onReadable);
     socket.off('end', onEnd);
     socket.off('close', onClose);
     socket.off('error', onError);
+  };
+  const detach = () => {
+    input.clock.clearTimeout(timer);
+    detachSocket();
   };
 
   const fail = (reason: string) => {
@@ -76,11 +115,62 @@ export function startHandshakeReader(input: HandshakeReaderInput, sendBack: (eve
       fail(`not a BitTorrent handshake: ${(err as Error).message}`);
       return;
     }
+    if (skey && !handshake.infoHash.equals(skey)) {
+      settled = false;
+      fail('the handshake names another torrent than its encrypted handshake');
+      return;
+    }
     sendBack({ type: 'HANDSHAKE.READ', id, socket, address, handshake, rest } satisfies HandshakeReaderEvent);
+  };
+
+  /** The first bytes are not a plaintext handshake: MSE, if the mode allows it. */
+  const startMse = (received: Buffer, why: string) => {
+    if (!encryption) {
+      fail(`not a BitTorrent handshake: ${why}`);
+      return;
+    }
+    const verdict = admitHandshakeKind(encryption.mode, 'encrypted');
+    if (!verdict.admit) {
+      fail(`${verdict.reason} (not a plaintext handshake: ${why})`);
+      return;
+    }
+    phase = 'mse';
+    responder = new MseResponder({
+      randomBytes: encryption.randomBytes,
+      findSkey: encryption.findSkey,
+      selectMethod: (provided) => selectCrypto(encryption.mode, provided),
+    });
+    feedMse(received);
+  };
+
+  const feedMse = (chunk: Buffer) => {
+    let step;
+    try {
+      step = responder!.push(chunk);
+    } catch (err) {
+      fail(err instanceof ProtocolError ? `encrypted handshake: ${err.message}` : `internal error: ${String(err)}`);
+      return;
+    }
+    for (const out of step.send) socket.write(out);
+    if (!step.done) return;
+    // Handshake done: read the BitTorrent handshake inside the encrypted stream.
+    const { method, encrypt, decrypt, payload } = step.done;
+    skey = step.done.skey;
+    detachSocket();
+    socket = new EncryptedSocket(socket, method === 'rc4' ? 'rc4' : 'mse-plaintext', encrypt, decrypt, payload);
+    phase = 'handshake';
+    have = 0;
+    attach();
   };
 
   const onReadable = () => {
     while (!settled) {
+      if (phase === 'mse') {
+        const chunk = socket.read() as Buffer | null;
+        if (chunk === null) return;
+        feedMse(chunk);
+        continue;
+      }
       const want = Math.min(HANDSHAKE_LENGTH - have, socket.readableLength);
       if (want === 0) {
         // Nothing buffered: this read lets the stream notice an end of input and emit 'end'.
@@ -95,8 +185,17 @@ export function startHandshakeReader(input: HandshakeReaderInput, sendBack: (eve
       try {
         checkHandshakePrefix(bytes.subarray(0, have));
       } catch (err) {
-        fail(`not a BitTorrent handshake: ${(err as Error).message}`);
-        return;
+        if (phase === 'detect') startMse(Buffer.concat([bytes.subarray(0, have), chunk.subarray(take)]), (err as Error).message);
+        else fail(`not a BitTorrent handshake: ${(err as Error).message}`);
+        continue;
+      }
+      if (phase === 'detect' && have >= PLAINTEXT_PREFIX_LENGTH) {
+        phase = 'handshake';
+        const verdict = encryption ? admitHandshakeKind(encryption.mode, 'plaintext') : { admit: true as const };
+        if (!verdict.admit) {
+          fail(verdict.reason);
+          return;
+        }
       }
       if (have === HANDSHAKE_LENGTH) {
         succeed(take < chunk.length ? chunk.subarray(take) : EMPTY);
@@ -104,18 +203,20 @@ export function startHandshakeReader(input: HandshakeReaderInput, sendBack: (eve
       }
     }
   };
-  const onEnd = () => fail('connection closed during the handshake');
-  const onClose = () => fail('connection closed during the handshake');
+  const onEnd = () => fail(`connection closed during the ${phase === 'mse' ? 'encrypted ' : ''}handshake`);
+  const onClose = () => fail(`connection closed during the ${phase === 'mse' ? 'encrypted ' : ''}handshake`);
   const onError = (err: Error) => fail(`socket error during the handshake: ${err.message}`);
 
   const timer = input.clock.setTimeout(
-    () => fail(`handshake timed out after ${input.timeoutMs} ms (${have} of ${HANDSHAKE_LENGTH} bytes)`),
+    () =>
+      fail(
+        phase === 'mse'
+          ? `handshake timed out after ${input.timeoutMs} ms (in the encrypted handshake)`
+          : `handshake timed out after ${input.timeoutMs} ms (${have} of ${HANDSHAKE_LENGTH} bytes${skey ? ', encrypted' : ''})`,
+      ),
     input.timeoutMs,
   );
-  socket.on('error', onError);
-  socket.on('end', onEnd);
-  socket.on('close', onClose);
-  socket.on('readable', onReadable);
+  attach();
   if (socket.destroyed) fail('connection closed during the handshake');
 
   return () => {

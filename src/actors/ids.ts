@@ -18,4 +18,6 @@ export const SYSTEM_IDS = {
   pex: 'pex',
   /** A session's Local Service Discovery, the root of its own system like the server. */
   lsd: 'lsd',
+  /** A session's (or `actorrent dht`'s) Mainline DHT node, the root of its own system. */
+  dht: 'dht',
 } as const;

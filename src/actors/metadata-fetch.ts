@@ -12,7 +12,7 @@ import type { Handshake } from '../protocol/wire/index.js';
 import { parsePeerAddress } from '../protocol/peer-address.js';
 import { socketAddress } from '../util/socket-address.js';
 import { VERSION } from '../version.js';
-import { clientMachine } from './client.js';
+import { type OutgoingEncryption, clientMachine } from './client.js';
 import { peerMachine } from './peer.js';
 import {
   type PeerRegistry,
@@ -70,6 +70,10 @@ export interface MetadataFetchInput {
   /** How long a metadata request may stay unanswered (default 10 s). */
   requestTimeoutMs?: number;
   wireTap?: (peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
+  /** Message Stream Encryption of our dials; without it we dial in plaintext. */
+  encryption?: Omit<OutgoingEncryption, 'infoHash'>;
+  /** Our DHT node's UDP port, told to peers in BEP 5 `port` messages; undefined without a DHT (or for a private torrent). */
+  dhtPort?: number;
 }
 
 export interface MetadataFetchOutput {
@@ -180,9 +184,11 @@ export const metadataFetchMachine = setup({
           direction: connection.direction,
           infoHash: context.infoHash,
           localPeerId: context.peerId,
+          remoteHandshake: connection.handshake,
           handshakeTimeoutMs: context.handshakeTimeoutMs,
           localHave: () => ({ all: false }),
           extensionHandshake: () => hub.handshakePayload(address),
+          dhtPort: context.dhtPort,
         },
       });
       actor.on('connected', ({ remote, client }) => self.send({ type: 'PEER.READY', key, remotePeerId: remote.peerId, fast: remote.flags.fastExtension, client }));
@@ -338,6 +344,7 @@ export const metadataFetchMachine = setup({
       clock: context.clock,
       maxPeers: context.maxPeers,
       localAddress: context.localAddress,
+      encryption: context.encryption && { ...context.encryption, infoHash: context.infoHash },
       onConnected: (socket: PeerSocket, _address: string, source: string) => self.send({ type: 'PEER.CONNECTION', socket, direction: 'outgoing', source }),
     }),
   },

@@ -18,6 +18,8 @@ export interface PeerEntry {
   readonly source: string;
   /** When the connection was taken (the torrent's clock). */
   readonly since: number;
+  /** The connection went through an MSE handshake (src/env/mse-socket.ts). */
+  readonly encryption?: 'rc4' | 'mse-plaintext';
   readonly wire: PeerWire;
   readonly actor: PeerActor;
   /** Set once the handshake completed and the peer is wired into the engines. */

@@ -47,6 +47,8 @@ export interface PeerInput {
   keepAliveMs?: number;
   /** Our BEP 10 extension handshake for this peer (the ExtensionHub builds it); a bare one when absent. */
   extensionHandshake?: () => Buffer;
+  /** Our DHT's UDP port (BEP 5): the handshake's DHT bit is set, and peers that set theirs get a `port` message. */
+  dhtPort?: number;
 }
 
 export interface PeerContext {
@@ -65,6 +67,7 @@ export interface PeerContext {
   idleTimeoutMs: number;
   keepAliveMs: number;
   extensionHandshake?: () => Buffer;
+  dhtPort?: number;
 }
 
 export type PeerEvent =
@@ -189,7 +192,7 @@ export const peerMachine = setup({
       context.wire.sendHandshake({
         infoHash: context.infoHash,
         peerId: context.localPeerId,
-        flags: { extensionProtocol: true, fastExtension: true },
+        flags: { extensionProtocol: true, fastExtension: true, dht: context.dhtPort !== undefined },
       }),
     recordRemote: assign(({ context, event }) => {
       const remote = event.type === 'WIRE.HANDSHAKE' ? event.handshake : context.remote!;
@@ -210,6 +213,8 @@ export const peerMachine = setup({
       if (have.all && fast) send(wire, HAVE_ALL);
       else if (have.bitfield) send(wire, { type: 'bitfield', bitfield: have.bitfield });
       else if (fast) send(wire, HAVE_NONE);
+      // BEP 5: where our DHT node listens, for peers that run one too (after the bitfield, which must come first).
+      if (context.dhtPort !== undefined && remote?.flags.dht) send(wire, { type: 'port', port: context.dhtPort });
     },
     emitConnected: emit(({ context }) => ({ type: 'connected' as const, remote: context.remote!, client: context.client })),
     emitAnnouncement: emit(({ event }) => ({
@@ -245,6 +250,7 @@ export const peerMachine = setup({
     idleTimeoutMs: input.idleTimeoutMs ?? 150_000,
     keepAliveMs: input.keepAliveMs ?? 60_000,
     extensionHandshake: input.extensionHandshake,
+    dhtPort: input.dhtPort,
   }),
   invoke: { src: 'wireEvents', input: ({ context }) => ({ wire: context.wire, pieceCount: context.pieceCount }) },
   initial: 'handshaking',

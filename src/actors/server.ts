@@ -3,7 +3,9 @@ import type { Clock } from '../env/clock.js';
 import type { Listener, PeerSocket, Transport } from '../env/transport.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import { type PendingConnection, admitIncoming } from '../policy/incoming-admission.js';
-import { type HandshakeReaderEvent, startHandshakeReader } from './handshake-reader.js';
+import { type HandshakeReaderEvent, type IncomingEncryption, startHandshakeReader } from './handshake-reader.js';
+import type { EncryptionMode } from '../policy/encryption.js';
+import { type RandomBytes, createSkeyLookup } from '../protocol/mse/index.js';
 import { messageOf } from '../util/message-of.js';
 import { socketAddress } from '../util/socket-address.js';
 
@@ -36,6 +38,12 @@ export interface ServerInput {
   handshakeTimeoutMs?: number;
   /** The torrent that serves an infohash, or undefined when we do not have it. */
   route: (infoHash: Buffer) => IncomingHandler | undefined;
+  /**
+   * Message Stream Encryption on the listening port: plaintext and encrypted handshakes are told
+   * apart by their first bytes; an encrypted one names its torrent by a hash of one of `infoHashes`.
+   * Absent: plaintext only (as mode `disable`).
+   */
+  encryption?: { mode: EncryptionMode; randomBytes: RandomBytes; infoHashes: () => Iterable<string> };
 }
 
 export interface ServerCounts {
@@ -58,6 +66,7 @@ export interface ServerContext {
   maxPendingPerAddress: number;
   handshakeTimeoutMs: number;
   route: ServerInput['route'];
+  encryption?: IncomingEncryption;
   listener?: Listener;
   /** The port actually bound (differs from requestedPort when that is 0). */
   port?: number;
@@ -184,7 +193,7 @@ export const serverMachine = setup({
       const reader: ServerContext['handshaking'][number] = { id: `handshake-${context.nextReaderId}`, host, address, stop: () => void socket.destroy() };
       enqueue(() => {
         reader.stop = startHandshakeReader(
-          { id: reader.id, socket, address, clock: context.clock, timeoutMs: context.handshakeTimeoutMs },
+          { id: reader.id, socket, address, clock: context.clock, timeoutMs: context.handshakeTimeoutMs, encryption: context.encryption },
           (event) => self.send(event),
         );
       });
@@ -263,6 +272,11 @@ export const serverMachine = setup({
     maxPendingPerAddress: input.maxPendingPerAddress ?? 8,
     handshakeTimeoutMs: input.handshakeTimeoutMs ?? 10_000,
     route: input.route,
+    encryption: input.encryption && {
+      mode: input.encryption.mode,
+      randomBytes: input.encryption.randomBytes,
+      findSkey: createSkeyLookup(input.encryption.infoHashes),
+    },
     handshaking: [],
     live: [],
     nextReaderId: 0,

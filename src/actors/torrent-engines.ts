@@ -1,6 +1,6 @@
 import { DownloadEngine } from '../engine/download-engine.js';
 import { PieceCache } from '../engine/piece-cache.js';
-import { TokenBucket } from '../engine/token-bucket.js';
+import { type RateLimiter, TokenBucket } from '../engine/token-bucket.js';
 import { UploadEngine } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
@@ -18,6 +18,9 @@ export interface TorrentEnginesInput {
   pipelineDepth?: number;
   uploadLimit?: number;
   downloadLimit?: number;
+  /** Limiters owned by the caller (the daemon changes their rates at run time); they take the place of the limits above. */
+  uploadLimiter?: RateLimiter;
+  downloadLimiter?: RateLimiter;
 }
 
 export type EngineReport =
@@ -42,7 +45,7 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     clock,
     rng: input.rng,
     pipelineDepth: input.pipelineDepth,
-    limiter: input.downloadLimit ? new TokenBucket(input.downloadLimit, clock) : undefined,
+    limiter: input.downloadLimiter ?? (input.downloadLimit ? new TokenBucket(input.downloadLimit, clock) : undefined),
     write: (offset, block) => storage.write(offset, block),
     onPieceWritten: (index) => report({ type: 'PIECE_WRITTEN', index }),
     onPieceAssembled: (index, blocks) => report({ type: 'PIECE_ASSEMBLED', index, blocks }),
@@ -57,7 +60,7 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     pieceLength: meta.pieceLength,
     totalLength: meta.length,
     have: (index) => download.have(index),
-    limiter: input.uploadLimit ? new TokenBucket(input.uploadLimit, clock) : undefined,
+    limiter: input.uploadLimiter ?? (input.uploadLimit ? new TokenBucket(input.uploadLimit, clock) : undefined),
     read: (offset, length) => cache.read(offset, length),
     onViolation,
     onReadError: (err) => report({ type: 'DISK_ERROR', message: `read failed: ${messageOf(err)}` }),

@@ -34,6 +34,8 @@ export interface PeerInfo extends PeerFlags {
   key: string;
   address: string;
   direction: 'incoming' | 'outgoing';
+  /** MSE with RC4, MSE with the plaintext method, or no MSE handshake. */
+  encryption: 'rc4' | 'mse-plaintext' | 'none';
   /** Where we learned of the peer: tracker, pex, lsd, manual, magnet… or `incoming`. */
   source: string;
   /** The Peer machine's top state: handshaking, active, closed. */
@@ -130,6 +132,7 @@ export function torrentPeers(actor: TorrentActor, now: number): PeerInfo[] {
     key: entry.key,
     address: entry.address,
     direction: entry.direction,
+    encryption: entry.encryption ?? 'none',
     source: entry.source,
     stage: peerStage(entry.actor),
     peerId: entry.handle?.peerId,

@@ -3,6 +3,7 @@ import type { DownloadEngine } from '../engine/download-engine.js';
 import type { ExtensionHub } from '../engine/peer-extensions.js';
 import { PeerWire, type WireTap } from '../engine/peer-wire.js';
 import type { UploadEngine } from '../engine/upload-engine.js';
+import type { RateLimiter } from '../engine/token-bucket.js';
 import type { Clock } from '../env/clock.js';
 import type { Hasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
@@ -11,7 +12,8 @@ import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import type { TorrentStorage } from '../storage/storage.js';
 import { socketAddress } from '../util/socket-address.js';
-import { clientMachine } from './client.js';
+import { clientMachine, type OutgoingEncryption } from './client.js';
+import { encryptionOf } from '../env/mse-socket.js';
 import { type DownloaderReport, downloaderMachine } from './downloader.js';
 import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
@@ -81,6 +83,9 @@ export interface TorrentInput {
   /** Bytes per second over all peers (`--upload-limit`, `--download-limit`); undefined = unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
+  /** Limiters whose rates change at run time (the daemon's per-torrent and global limits); they replace the limits above. */
+  uploadLimiter?: RateLimiter;
+  downloadLimiter?: RateLimiter;
   /** How many pieces a peer may send that fail their hash before it is banned. */
   maxHashFailures?: number;
   pipelineDepth?: number;
@@ -88,7 +93,19 @@ export interface TorrentInput {
   /** Hashes pieces off the main thread (worker threads); default: on it. */
   hasher?: Hasher;
   /** Observes each connection's messages (traces, the dashboard): called once per connection. */
-  wireTap?: (peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
+  wireTap?: (peer: WireTapPeer) => WireTap | undefined;
+  /** Message Stream Encryption of our dials (the Client's); without it we dial in plaintext. */
+  encryption?: Omit<OutgoingEncryption, 'infoHash'>;
+  /** Our DHT node's UDP port, told to peers in BEP 5 `port` messages; undefined without a DHT (or for a private torrent). */
+  dhtPort?: number;
+}
+
+/** A connection as a wire tap sees it; `encryption` only when it went through an MSE handshake. */
+export interface WireTapPeer {
+  key: string;
+  address: string;
+  direction: 'incoming' | 'outgoing';
+  encryption?: 'rc4' | 'mse-plaintext';
 }
 
 export type TorrentEvent =
@@ -104,11 +121,14 @@ export type TorrentEvent =
   | { type: 'ADD_PEERS'; peers: { host: string; port: number }[]; source: string }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
+  /** Announce to the trackers now (the daemon's torrent_reannounce); the tracker client keeps its minimum interval. */
+  | { type: 'REANNOUNCE' }
   | { type: 'STOP' };
 
 export type TorrentEmitted =
   | { type: 'checked'; have: number; total: number }
-  | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing'; source: string }
+  /** `encryption` when the connection went through an MSE handshake. */
+  | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing'; source: string; encryption?: 'rc4' | 'mse-plaintext' }
   | { type: 'peer-closed'; address: string; reason: string }
   /** `have` / `total` count the wanted pieces (all of them without a file selection). */
   | { type: 'piece-verified'; index: number; have: number; total: number }
@@ -213,7 +233,8 @@ export const torrentMachine = setup({
     acceptConnection: assign(({ context, spawn, self }, connection: Ev<'PEER.CONNECTION'>) => {
       const address = socketAddress(connection.socket);
       const key = nextKey(context.registry, address);
-      const tap = context.wireTap?.({ key, address, direction: connection.direction });
+      const encryption = encryptionOf(connection.socket);
+      const tap = context.wireTap?.({ key, address, direction: connection.direction, ...(encryption === 'none' ? {} : { encryption }) });
       // The server read an incoming handshake before the torrent was known: show it to the tap first.
       if (tap && connection.handshake) tap('in', connection.handshake);
       const wire = new PeerWire(connection.socket, {
@@ -237,6 +258,7 @@ export const torrentMachine = setup({
           handshakeTimeoutMs: context.handshakeTimeoutMs,
           localHave: () => localHave(download),
           extensionHandshake: () => extensions.handshakePayload(address),
+          dhtPort: context.dhtPort,
         },
       });
       actor.on('connected', ({ remote, client }) =>
@@ -245,7 +267,7 @@ export const torrentMachine = setup({
       actor.on('interested', () => self.send({ type: 'PEER.INTERESTED', key }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
       const source = connection.source ?? connection.direction;
-      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor }) };
+      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor, ...(encryption === 'none' ? {} : { encryption }) }) };
     }),
     refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
     makeRoom: ({ context }) => {
@@ -269,7 +291,7 @@ export const torrentMachine = setup({
       enqueue.sendTo('downloader', { type: 'PEER_ADDED', peer: handle });
       enqueue.sendTo('uploader', { type: 'PEER_ADDED', peer: handle });
       const entry = registry.entries.get(ready.key)!;
-      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: entry.direction, source: entry.source });
+      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: entry.direction, source: entry.source, ...(entry.encryption ? { encryption: entry.encryption } : {}) });
     }),
     forwardInterested: sendTo('uploader', (_, key: string) => ({ type: 'PEER_INTERESTED' as const, key })),
     forgetPeer: enqueueActions(({ context, enqueue }, closed: Ev<'PEER.CLOSED'>) => {
@@ -302,6 +324,9 @@ export const torrentMachine = setup({
     }),
     tellTrackerCompleted: enqueueActions(({ context, enqueue }) => {
       if (context.tracker) enqueue.sendTo(context.tracker, { type: 'COMPLETED' });
+    }),
+    tellTrackerReannounce: enqueueActions(({ context, enqueue }) => {
+      if (context.tracker) enqueue.sendTo(context.tracker, { type: 'REANNOUNCE' });
     }),
     addPeers: sendTo('client', (_, added: Ev<'ADD_PEERS'>) => ({ type: 'ADD_PEERS' as const, peers: added.peers, source: added.source })),
     /** Paused: no requests (Downloader), every peer choked (Uploader), no dials (Client); connections stay open. */
@@ -344,6 +369,7 @@ export const torrentMachine = setup({
         clock: context.clock,
         maxPeers: context.maxPeers,
         localAddress: context.localAddress,
+        encryption: context.encryption && { ...context.encryption, infoHash: context.meta.infoHash },
         onConnected: (socket: PeerSocket, _address: string, source: string) => self.send({ type: 'PEER.CONNECTION', socket, direction: 'outgoing', source }),
       }),
     },
@@ -461,6 +487,7 @@ export const torrentMachine = setup({
     'PEER.VIOLATION': { actions: { type: 'closePeer', params: ({ event }) => event } },
     'DOWNLOAD.BANNED': { actions: { type: 'banPeer', params: ({ event }) => event } },
     ADD_PEERS: { actions: { type: 'addPeers', params: ({ event }) => event } },
+    REANNOUNCE: { actions: 'tellTrackerReannounce' },
     'TRACKER.EVENT': { actions: { type: 'emitTrackerEvent', params: ({ event }) => event.event } },
     PIECE_WRITTEN: { actions: { type: 'verifyPiece', params: ({ event }) => event.index } },
     PIECE_ASSEMBLED: { actions: { type: 'storePiece', params: ({ event }) => event } },

@@ -72,6 +72,31 @@ program
   .action(async (options) => (await import('./commands/demo.js')).runDemo(options));
 
 program
+  .command('daemon')
+  .description('run many torrents in one process, driven by any Transmission remote (RPC), a web UI and /metrics, until interrupted')
+  .option('--data <dir>', 'state folder: torrents, settings, resume data (default: $XDG_DATA_HOME/actorrent/daemon)')
+  .option('--download-dir <dir>', 'default download folder, and the root every folder given over RPC must be inside (default: ~/Downloads)')
+  .addOption(new Option('--port <n>', 'port to listen on for peers; 0 picks a free one').default('51413'))
+  .option('--bind <address>', 'listen for peers on, and dial from, this local IP address (default: all)')
+  .addOption(new Option('--rpc-port <n>', 'port of the RPC, the web UI and /metrics').default('9091'))
+  .addOption(new Option('--rpc-bind <address>', 'address of the RPC and the web UI (0.0.0.0 to serve other machines: use --rpc-auth)').default('127.0.0.1'))
+  .option('--rpc-auth <user:password>', 'require HTTP Basic authentication')
+  .option('--rpc-host <name>', 'a host name the RPC answers to besides IP addresses and localhost (DNS rebinding protection); repeatable', collect)
+  .option('--watch <dir>', 'add every .torrent dropped into this folder')
+  .action(async (options) => (await import('./commands/daemon.js')).runDaemon(options));
+
+program
+  .command('dht')
+  .description('run a standalone Mainline DHT node (BEP 5), e.g. the bootstrap node of a private network, printing its table and traffic, until interrupted')
+  .addOption(new Option('--port <n>', 'UDP port; 0 picks a free one').default('6881'))
+  .option('--bind <address>', 'the local IP address to listen on (default: every IPv4 address)')
+  .option('--bootstrap <host:port>', 'a node to start from; repeatable (default: the well-known routers, not from a loopback --bind)', collect)
+  .option('--state <file>', 'keep the node id and routing table in this file between runs')
+  .option('--interval <seconds>', 'print the table and traffic this often (default 5)')
+  .option('--json', 'write one JSON event per line on stdout')
+  .action(async (options) => (await import('./commands/dht.js')).runDht(options));
+
+program
   .command('sim')
   .description('simulate a swarm in this process (simulated clock, network and disks; the real actors): one seeder, N leechers')
   .addOption(new Option('--peers <n>', 'how many leechers').default('30'))
@@ -114,6 +139,11 @@ function withPeerOptions(command: Command): Command {
     .option('--lsd', 'find peers on the local network by multicast (BEP 14; the default, never for private torrents)')
     .option('--no-lsd', 'no local service discovery')
     .option('--no-pex', 'no peer exchange (BEP 11; on by default, never for private torrents)')
+    .option('--dht', 'find peers through the Mainline DHT (BEP 5; the default, never for private torrents)')
+    .option('--no-dht', 'no DHT')
+    .option('--dht-port <n>', 'UDP port of the DHT node (default: the peer port\'s number; 0 picks one)')
+    .option('--dht-bootstrap <host:port>', 'a DHT node to start from; repeatable (default: the well-known routers, not from a loopback --bind)', collect)
+    .option('--encryption <mode>', 'protocol encryption (MSE): prefer (dial encrypted, fall back to plaintext), require, or disable (default prefer)')
     .addOption(new Option('--json', 'write one JSON event per line on stdout').conflicts(['quiet', 'verbose']))
     .addOption(new Option('-q, --quiet', 'print only problems').conflicts('verbose'))
     .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors')

@@ -2,6 +2,8 @@ import { parseBind, parsePeer, parsePort } from './network-options.js';
 import type { ObserveOptions } from './observers.js';
 import type { RunTorrentOptions } from './run-torrent.js';
 import { UsageError, parseSize } from './units.js';
+import { parseBootstrap } from './dht-options.js';
+import { ENCRYPTION_MODES, type EncryptionMode } from '../policy/encryption.js';
 
 /** The options `download` and `seed` share, as commander hands them over (strings). */
 export interface PeerCommandOptions {
@@ -24,6 +26,12 @@ export interface PeerCommandOptions {
   lsd?: boolean;
   /** `--no-pex` gives false. */
   pex?: boolean;
+  /** `--encryption prefer | require | disable`. */
+  encryption?: string;
+  /** `--no-dht` gives false. */
+  dht?: boolean;
+  dhtPort?: string;
+  dhtBootstrap?: string[];
 }
 
 /** Checks and converts the shared options; every mistake is a UsageError (exit 2). */
@@ -44,7 +52,19 @@ export function parsePeerCommandOptions(options: PeerCommandOptions): Omit<RunTo
     observe: parseObserveOptions(options),
     lsd: options.lsd !== false,
     pex: options.pex !== false,
+    encryption: parseEncryption(options.encryption),
+    dht: options.dht !== false,
+    dhtPort: options.dhtPort === undefined ? undefined : parsePort(options.dhtPort),
+    dhtBootstrap: (options.dhtBootstrap ?? []).map(parseBootstrap),
   };
+}
+
+/** `--encryption`: default prefer (dial with MSE, fall back to plaintext; accept both). */
+function parseEncryption(text: string | undefined): EncryptionMode {
+  if (text === undefined) return 'prefer';
+  const mode = ENCRYPTION_MODES.find((m) => m === text.trim().toLowerCase());
+  if (!mode) throw new UsageError(`invalid --encryption ${JSON.stringify(text)}: use prefer, require or disable`);
+  return mode;
 }
 
 /** `--trace FILE`, `--inspect`, `--ui [PORT]` (shared with `tracker` and `demo`). */

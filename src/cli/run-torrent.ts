@@ -21,6 +21,8 @@ import { selectFileIndexes, selectFiles } from './select.js';
 import { JsonReporter } from './report/json.js';
 import type { Reporter } from './report/reporter.js';
 import { TextReporter } from './report/text.js';
+import type { EncryptionMode } from '../policy/encryption.js';
+import { bootstrapNodes, dhtStateFile, loadDhtState, saveDhtState } from './dht-options.js';
 
 /**
  * The body of `download` and `seed`: one Session, one torrent, progress reported until the
@@ -57,6 +59,14 @@ export interface RunTorrentOptions {
   lsd?: boolean;
   /** BEP 11 peer exchange (default on). */
   pex?: boolean;
+  /** Message Stream Encryption (`--encryption`); default prefer. */
+  encryption?: EncryptionMode;
+  /** The Mainline DHT (BEP 5); default on (never for private torrents). */
+  dht?: boolean;
+  /** Its UDP port; default the peer port's number. */
+  dhtPort?: number;
+  /** `--dht-bootstrap`; without any, the well-known routers (not from a loopback address). */
+  dhtBootstrap?: { host: string; port: number }[];
 }
 
 export async function runTorrent(options: RunTorrentOptions): Promise<void> {
@@ -74,6 +84,9 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   const shutdown = () => {
     clearInterval(ticker);
     closing ??= (async () => {
+      // The routing table for the next run, before the DHT closes.
+      const dht = session?.dht;
+      if (dht) await saveDhtState(dhtStateFile(path.resolve(options.outputDir)), dht).catch((err: unknown) => reporter.warning(`cannot save the DHT's routing table: ${messageOf(err)}`));
       await session?.close();
       await hasher.close();
       await observers?.close();
@@ -101,7 +114,12 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     if (options.saveTorrent !== undefined && !source.magnet) throw new UsageError('--save-torrent is for magnet links: this torrent is already a file');
     if (options.mode === 'download') await ensureWritableFolder(path.resolve(options.outputDir));
     observers = await startObservers(options.observe ?? {}, { command: options.mode, argv: process.argv.slice(2) });
-    session = new Session({ host: options.bind, port: options.port, hasher, lsd: options.lsd ?? true, ...observers.sessionOptions(options.mode) });
+    const dht = options.dht === false ? undefined : { port: options.dhtPort, bootstrap: bootstrapNodes(options.dhtBootstrap ?? [], options.bind), ...(await loadDhtState(dhtStateFile(path.resolve(options.outputDir)))) };
+    session = new Session({ host: options.bind, port: options.port, hasher, lsd: options.lsd ?? true, encryption: options.encryption ?? 'prefer', dht, ...observers.sessionOptions(options.mode) });
+    session.dhtEvents$.subscribe((e) => {
+      if (e.type === 'failed') reporter.warning(`the DHT is off: ${e.error}`);
+      else if (e.type === 'warning') reporter.warning(e.message);
+    });
     session.lsdEvents$.subscribe((e) => {
       if (e.type === 'failed') reporter.warning(`local service discovery is off: ${e.error}`);
       else if (e.type === 'warning') reporter.warning(e.message);

@@ -6,7 +6,7 @@ import { pieceSize } from '../protocol/metainfo/piece-size.js';
 import { BLOCK_SIZE } from '../protocol/wire/block-size.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
 import type { PeerHandle } from './peer-handle.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { RateLimiter } from './token-bucket.js';
 
 /**
  * The block traffic of a download: availability from bitfields and haves, requests kept in a
@@ -44,7 +44,7 @@ export interface DownloadEngineOptions {
   /** A peer broke the protocol (a block never requested, a `have` out of range): close it with this reason. */
   onViolation?: (key: string, reason: string) => void;
   /** `--download-limit`: a block is requested only when the bucket has its bytes. */
-  limiter?: TokenBucket;
+  limiter?: RateLimiter;
   /** Requests we gave up on (cancelled, timed out, choked) remembered per peer, so a late answer is not taken for an attack. */
   maxRecentlyReleased?: number;
 }

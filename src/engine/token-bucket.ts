@@ -1,6 +1,17 @@
 import type { Clock } from '../env/clock.js';
 import { BLOCK_SIZE } from '../protocol/wire/index.js';
 
+/** What the download and upload engines need of a rate limit (a TokenBucket, or a chain of them that can change at run time). */
+export interface RateLimiter {
+  /** Tokens now (negative while in debt; Infinity when nothing limits). */
+  available(): number;
+  tryTake(n: number): boolean;
+  take(n: number): void;
+  /** Milliseconds until a `tryTake(n)` can succeed (0 if it can now). */
+  waitMs(n: number): number;
+  whenAvailable(n: number, fn: () => void): void;
+}
+
 /**
  * A rate limit (`--upload-limit`, `--download-limit`) as a token bucket on the injected clock:
  * tokens are bytes, refilled at `rate` per second up to `burst`. A take succeeds when the bucket
@@ -8,7 +19,7 @@ import { BLOCK_SIZE } from '../protocol/wire/index.js';
  * through a 16 KiB bucket and the long-run rate stays `rate`. Whoever is refused asks to be called
  * back with `whenAvailable`; one timer per bucket serves every waiter.
  */
-export class TokenBucket {
+export class TokenBucket implements RateLimiter {
   readonly burst: number;
   private tokens: number;
   private last: number;

@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { pieceSize } from '../protocol/metainfo/piece-size.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
 import type { PeerHandle } from './peer-handle.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { RateLimiter } from './token-bucket.js';
 
 /**
  * Serving blocks: requests are queued per peer (bounded), answered only while we unchoke that
@@ -25,7 +25,7 @@ export interface UploadEngineOptions {
   /** Disk reads in flight per peer. */
   readsInFlight?: number;
   /** `--upload-limit`: a block is read and sent only when the bucket has its bytes. */
-  limiter?: TokenBucket;
+  limiter?: RateLimiter;
 }
 
 export const MAX_BLOCK_LENGTH = 128 * 1024;

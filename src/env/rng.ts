@@ -14,3 +14,12 @@ export function seededRng(seed: number): Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Random bytes drawn from an rng (the simulator's seeded one keeps MSE handshakes reproducible). */
+export function randomBytesFrom(rng: Rng): (length: number) => Buffer {
+  return (length) => {
+    const bytes = Buffer.allocUnsafe(length);
+    for (let k = 0; k < length; k++) bytes[k] = Math.floor(rng() * 256);
+    return bytes;
+  };
+}

@@ -25,6 +25,8 @@ export interface DialCandidate {
   readonly retryAt: number;
   /** Never dialled again (too many failures, or the torrent said not to). */
   readonly gaveUp: boolean;
+  /** Its MSE handshake failed and a plaintext dial then worked: dialled in plaintext from now on. */
+  readonly plaintextOnly?: boolean;
 }
 
 export interface DialBook {
@@ -171,13 +173,14 @@ export function dialAborted(book: DialBook, key: string): DialBook {
   return { ...book, dialing };
 }
 
-export function dialSucceeded(book: DialBook, key: string): DialBook {
+/** `plaintextOnly`: the dial fell back from MSE to plaintext, so the next dials skip MSE. */
+export function dialSucceeded(book: DialBook, key: string, plaintextOnly = false): DialBook {
   const dialing = new Set(book.dialing);
   dialing.delete(key);
   const connected = new Set(book.connected).add(key);
   const candidate = book.candidates.get(key);
   if (!candidate) return { ...book, dialing, connected };
-  const candidates = new Map(book.candidates).set(key, { ...candidate, failures: 0 });
+  const candidates = new Map(book.candidates).set(key, { ...candidate, failures: 0, ...(plaintextOnly ? { plaintextOnly } : {}) });
   return { candidates, dialing, connected };
 }
 

@@ -1,3 +1,4 @@
+import type { EncryptionMode } from '../policy/encryption.js';
 import type { LinkProfile } from './sim-network.js';
 
 /** One simulated peer: a real Session on its own host. Times are simulated ms from the start. */
@@ -20,6 +21,8 @@ export interface SimPeerSpec {
   leaveAtMs?: number;
   /** Whom it is told about when it joins: every present peer (default), the seeders only, or nobody. */
   dial?: 'everyone' | 'seeders' | 'nobody';
+  /** Message Stream Encryption; default the scenario's. */
+  encryption?: EncryptionMode;
 }
 
 /** A scripted fake seeder that serves wrong bytes for the blocks `corruptBlock` picks. */
@@ -72,4 +75,6 @@ export interface ScenarioSpec {
   magnet?: boolean;
   /** Simulated ms after which the run stops even if leechers are missing pieces. */
   deadlineMs: number;
+  /** Every peer's Message Stream Encryption mode unless it names its own; default the Session's (disable). */
+  encryption?: EncryptionMode;
 }

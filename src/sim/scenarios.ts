@@ -227,3 +227,25 @@ export function lsdScenario(knobs: SwarmKnobs & { lsd?: boolean } = {}): Scenari
     deadlineMs: 5 * 60_000,
   };
 }
+
+/**
+ * 10. Protocol encryption (MSE): a seeder that accepts both, two leechers that require encryption,
+ * one that prefers it and one that disables it. The require and disable leechers can never talk to
+ * each other; the one that prefers encryption reaches the one that disables it by falling back to
+ * plaintext. Everyone still completes, and the trace names each connection's encryption.
+ */
+export function encryptionScenario(knobs: SwarmKnobs = {}): ScenarioSpec {
+  const modes = ['require', 'require', 'prefer', 'disable'] as const;
+  return {
+    name: 'encryption',
+    seed: knobs.seed ?? 10,
+    size: knobs.size ?? 4 * MiB,
+    pieceLength: knobs.pieceLength ?? 64 * KiB,
+    link: { latencyMs: knobs.latencyMs ?? 10 },
+    peers: [
+      { name: 'seeder', role: 'seeder', upload: 1 * MiB, encryption: 'prefer' },
+      ...modes.map((mode, i): SimPeerSpec => ({ name: `leecher-${i + 1}-${mode}`, role: 'leecher', upload: 1 * MiB, joinAtMs: i * 500, encryption: mode })),
+    ],
+    deadlineMs: 5 * 60_000,
+  };
+}

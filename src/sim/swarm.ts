@@ -308,6 +308,8 @@ export class Swarm {
       hasher: inlineHasher,
       lsd: spec.lsd === true,
       lsdSocket: this.lan.factory(peer.address),
+      // MSE keys come from the session's seeded rng: encrypted runs stay reproducible.
+      encryption: peer.spec.encryption ?? spec.encryption,
       ...this.options.observer?.sessionOptions?.(label),
     });
     peer.session = session;

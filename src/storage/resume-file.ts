@@ -22,8 +22,8 @@ export type ResumeVerdict =
  * The pieces saved last time, if every file still has the size and mtime recorded with them; when
  * only some files changed, the claimed pieces of the others (`known`), so only the rest is hashed.
  */
-export async function readTrustedHave(downloadDir: string, meta: Metainfo): Promise<ResumeVerdict> {
-  const loaded = await loadResume(resumePath(downloadDir, meta), {
+export async function readTrustedHave(downloadDir: string, meta: Metainfo, file = resumePath(downloadDir, meta)): Promise<ResumeVerdict> {
+  const loaded = await loadResume(file, {
     infoHash: meta.infoHash,
     pieceCount: meta.pieceCount,
     fileCount: meta.files.length,
@@ -40,9 +40,8 @@ export async function readTrustedHave(downloadDir: string, meta: Metainfo): Prom
   return { trusted: true, have: loaded.resume.have };
 }
 
-/** Saves `have` with the files' size and mtime now: call it after the torrent's storage is flushed and closed. */
-export async function writeResume(downloadDir: string, meta: Metainfo, have: Uint8Array): Promise<void> {
-  const file = resumePath(downloadDir, meta);
+/** Saves `have` with the files' size and mtime now (in `file`, by default beside the data): call it after the torrent's storage is flushed and closed. */
+export async function writeResume(downloadDir: string, meta: Metainfo, have: Uint8Array, file = resumePath(downloadDir, meta)): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await saveResume(file, { infoHash: meta.infoHash, have, files: await statFiles(downloadDir, meta) });
 }

@@ -160,7 +160,9 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
           let byAddress = keysByAddress.get(label);
           if (!byAddress) keysByAddress.set(label, (byAddress = new Map()));
           byAddress.set(peer.address, peer.key);
-          record(label, 'connection', peer.key, peer.direction === 'incoming' ? 'in' : 'out', { address: peer.address });
+          // Which encryption the connection uses, when it went through an MSE handshake.
+          const encryption = peer.encryption ? { encryption: peer.encryption } : {};
+          record(label, 'connection', peer.key, peer.direction === 'incoming' ? 'in' : 'out', { address: peer.address, ...encryption });
           const nameExtended = extendedNamer();
           return safely((direction, message) => record(label, 'wire', peer.key, direction, wireToJson(message, nameExtended(direction, message))));
         },

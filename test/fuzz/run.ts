@@ -58,6 +58,7 @@ import {
   encodeMessage,
 } from '../../src/protocol/wire/index.js';
 import { type FuzzReport, fuzzDecoder } from '../support/fuzz.js';
+import { mseTargets } from './mse-targets.js';
 
 interface Target {
   name: string;
@@ -210,6 +211,7 @@ export const targets: Target[] = [
   { name: 'udp-scrape-response', samples: udpResponses, decoder: decodeUdpScrapeResponse },
   { name: 'udp-error-response', samples: udpResponses, decoder: decodeUdpErrorResponse },
   { name: 'lsd-announce', samples: lsdAnnounces, decoder: decodeLsdAnnounce, maxRandomLength: 200 },
+  ...mseTargets,
 ];
 
 function argument(name: string): string | undefined {

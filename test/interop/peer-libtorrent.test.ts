@@ -2,7 +2,7 @@
  * Data moves between actorrent and libtorrent-rasterbar 2.0 (python3-libtorrent), both ways, for a
  * single-file and a multi-file torrent (nested folders, a zero-length file, a short last piece),
  * and every file arrives byte-exact. The peers find each other by a direct dial on 127.0.0.1 (no
- * tracker); libtorrent runs with its default encryption policy, TCP only, DHT/LSD/UPnP/NAT-PMP/PEX off
+ * tracker); libtorrent runs with its default encryption policy (MSE first), TCP only, DHT/LSD/UPnP/NAT-PMP/PEX off
  * (test/interop/clients/libtorrent_peer.py).
  */
 import { describe, test } from 'node:test';
@@ -82,8 +82,8 @@ describe('libtorrent ⇄ actorrent: peer wire transfers', { timeout: 90_000 }, (
         assert.equal(connected.direction, 'incoming');
         assert.match(String(connected.client), /^libtorrent \(Rasterbar\) 2\.0/);
         assert.ok(!leecher.events().some((e) => e.event === 'alert' && /hash_failed/.test(String(e.type))), 'no piece failed its hash in libtorrent');
-        // libtorrent's default out_enc_policy dials with MSE first; we (plaintext only) hang up on
-        // that, and it comes back in plaintext: that retry is most of the time measured.
+        // libtorrent's default out_enc_policy dials with MSE first, which the seeder (CLI default
+        // `--encryption prefer`) answers: one dial (test/interop/encryption.test.ts times it).
         const dials = leecher.events().filter((e) => e.event === 'alert' && e.type === 'peer_connect_alert').length;
         t.diagnostic(
           `${layout.label}: actorrent → libtorrent ${SIZE} bytes in ${ms.toFixed(0)} ms (libtorrent's own count: ${String(complete?.seconds)} s, ${dials} dials)`,

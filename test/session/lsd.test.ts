@@ -90,3 +90,21 @@ test('a stopped torrent leaves LSD: announces for it are no longer taken', { tim
     payload.cleanup();
   }
 });
+
+test('a magnet link with no tracker and no peer: the metadata comes from a seeder found by LSD', { timeout: 30_000 }, async () => {
+  const payload = await makePayload({ multiFile: false, size: 300_000, pieceLength: 16384 });
+  const lan = new LsdLan(systemClock);
+  const seeder = await lsdSession(lan);
+  const leecher = await lsdSession(lan);
+  try {
+    const seed = seeder.add(payload.meta, { downloadDir: payload.seedDir, seed: true, noTrackers: true });
+    await withTimeout(seed.whenComplete(), 10_000, 'the seeder checked its data');
+    const fetch = leecher.fetchMetadata(payload.meta.infoHash);
+    const fetched = await withTimeout(fetch.whenFetched(), 15_000, 'the metadata through a peer found by LSD');
+    assert.ok(fetched.meta.infoBytes.equals(payload.meta.infoBytes));
+    assert.ok(announced(lan).some((a) => a.port === leecher.port && a.infoHashes.includes(payload.meta.infoHashHex)), 'the magnet was announced');
+  } finally {
+    await Promise.all([seeder.close(), leecher.close()]);
+    payload.cleanup();
+  }
+});

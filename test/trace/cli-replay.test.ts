@@ -19,12 +19,13 @@ before(async () => {
   payload = await makePayload({ multiFile: false, size: 1024 * 1024 + 1234, pieceLength: 64 * 1024 });
   downloadTrace = path.join(payload.root, 'download.trace');
   seedTrace = path.join(payload.root, 'seed.trace');
-  const seeder = startCli(['seed', payload.torrentFile, '-o', payload.seedDir, '--port', '0', '--bind', '127.0.0.1', '--json', '--trace', seedTrace], { timeoutMs: 60_000 });
+  // --no-lsd: on one host LSD would have the seeder dial the leecher back, a second (duplicate) connection in the traces.
+  const seeder = startCli(['seed', payload.torrentFile, '-o', payload.seedDir, '--port', '0', '--bind', '127.0.0.1', '--no-lsd', '--json', '--trace', seedTrace], { timeoutMs: 60_000 });
   try {
     const listening = await seeder.waitForEvent((e) => e.event === 'listening', 20_000);
     await seeder.waitForEvent((e) => e.event === 'checked', 20_000);
     const out = payload.dir('download');
-    const download = runCli(['download', payload.torrentFile, '-o', out, '--peer', `127.0.0.1:${String(listening['port'])}`, '--port', '0', '--bind', '127.0.0.1', '--quiet', '--trace', downloadTrace], {
+    const download = runCli(['download', payload.torrentFile, '-o', out, '--peer', `127.0.0.1:${String(listening['port'])}`, '--port', '0', '--bind', '127.0.0.1', '--no-lsd', '--quiet', '--trace', downloadTrace], {
       timeoutMs: 60_000,
     });
     assert.equal(download.status, 0, download.stderr);

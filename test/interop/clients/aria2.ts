@@ -62,6 +62,8 @@ export function startAria2(options: {
   listenPort: number;
   lifetimeSeconds: number;
   logFile: string;
+  /** `--bt-require-crypto=true --bt-min-crypto-level=arc4`: MSE with RC4 only, both directions. */
+  requireCrypto?: boolean;
 }): BackgroundProcess {
   const { mode, torrentFile, dir, listenPort, lifetimeSeconds, logFile } = options;
   const modeArgs =
@@ -80,7 +82,7 @@ export function startAria2(options: {
       '--enable-dht6=false',
       '--bt-enable-lpd=false',
       '--enable-peer-exchange=false',
-      '--bt-require-crypto=false',
+      ...(options.requireCrypto ? ['--bt-require-crypto=true', '--bt-min-crypto-level=arc4'] : ['--bt-require-crypto=false']),
       '--file-allocation=none',
       '--summary-interval=0',
       '--console-log-level=warn',

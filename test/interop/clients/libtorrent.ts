@@ -37,7 +37,7 @@ const peerScript = fileURLToPath(new URL('./libtorrent_peer.py', import.meta.url
 /**
  * libtorrent as one peer of a transfer (libtorrent_peer.py): a seeder of the data in `savePath`, or a
  * leecher into `savePath` that dials `connectTo` (`host:port`). Its events: `listening` {port},
- * `seeding`, `peer` {ip, client, pid, outgoing, supports_extensions}, `alert` {type, message},
+ * `seeding`, `peer` {ip, client, pid, outgoing, supports_extensions, encryption}, `alert` {type, message},
  * `progress`, `complete` {seconds}; a leecher exits 0 when complete.
  */
 export function startLibtorrentPeer(options: {
@@ -46,10 +46,24 @@ export function startLibtorrentPeer(options: {
   savePath: string;
   lifetimeSeconds: number;
   connectTo?: string;
+  /** out_enc_policy and in_enc_policy (libtorrent's default: enabled, which dials with MSE first). */
+  encryption?: 'enabled' | 'forced' | 'disabled';
+  /** allowed_enc_level (libtorrent's default: both). */
+  encLevel?: 'rc4' | 'plaintext' | 'both';
+  /** Print `first-block` {seconds}: from libtorrent's first dial to its first block. */
+  timing?: boolean;
+  /** `host:port` of a DHT node: libtorrent's DHT on, bootstrapped from it (a leecher then needs no connectTo). */
+  dhtBootstrap?: string;
 }): BackgroundProcess {
   const { mode, torrentFile, savePath, lifetimeSeconds, connectTo } = options;
-  if (mode === 'leech' && !connectTo) throw new Error('a libtorrent leecher needs connectTo');
-  const args = [peerScript, mode, torrentFile, savePath, String(lifetimeSeconds), ...(connectTo ? [connectTo] : [])];
+  if (mode === 'leech' && !connectTo && !options.dhtBootstrap) throw new Error('a libtorrent leecher needs connectTo or dhtBootstrap');
+  const flags = [
+    ...(options.encryption ? [`--encryption=${options.encryption}`] : []),
+    ...(options.encLevel ? [`--enc-level=${options.encLevel}`] : []),
+    ...(options.timing ? ['--timing'] : []),
+    ...(options.dhtBootstrap ? [`--dht=${options.dhtBootstrap}`] : []),
+  ];
+  const args = [peerScript, mode, torrentFile, savePath, String(lifetimeSeconds), ...(connectTo ? [connectTo] : []), ...flags];
   // The script ends itself after its lifetime; `timeout` is the guard if it does not.
   return startBackground(PYTHON, args, lifetimeSeconds + 5);
 }

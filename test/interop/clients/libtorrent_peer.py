@@ -16,6 +16,19 @@ renames it), `alert` {type, message} (errors, and peer connects/disconnects with
 for debugging), `progress` {progress, downloaded, uploaded}, `complete` {seconds, downloaded}.
 Bound to 127.0.0.1, TCP only, DHT/LSD/UPnP/NAT-PMP/PEX off, default encryption policy (which dials
 with MSE first and falls back to plaintext).
+
+Options (anywhere after the script name):
+  --encryption=enabled|forced|disabled   out_enc_policy and in_enc_policy (default: libtorrent's, enabled)
+  --enc-level=rc4|plaintext|both         allowed_enc_level (default: libtorrent's, both)
+  --timing                               poll alerts every 10 ms and print `first-block` {seconds}: from
+                                         libtorrent's first dial to the first block it received
+  --dht=HOST:PORT                        libtorrent's DHT on, bootstrapped from that node only, with its
+                                         protections against loopback and private addresses relaxed; a
+                                         seeder announces to the DHT (again every 5 s until a peer
+                                         connects); a leecher needs no HOST:PORT argument. Extra events:
+                                         `dht` {nodes} (once its routing table is not empty), `dht-announced`,
+                                         `dht-reply` {peers} (get_peers answers), `dht-announce-in` {ip, port}.
+The `peer` event also says `encryption`: rc4, plaintext (MSE with the plaintext method) or none.
 """
 import json
 import signal
@@ -41,20 +54,40 @@ def emit(**record):
 
 
 def main():
-    mode, torrent, save_path, lifetime = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-    connect_to = sys.argv[5] if len(sys.argv) > 5 else None
+    options = {a[2:].partition("=")[0]: a.partition("=")[2] for a in sys.argv[1:] if a.startswith("--")}
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    mode, torrent, save_path, lifetime = args[0], args[1], args[2], float(args[3])
+    connect_to = args[4] if len(args) > 4 else None
+    timing = "timing" in options
+    dht_bootstrap = options.get("dht")
     deadline = time.monotonic() + lifetime
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    ses = lt.session({
+    settings = {
         "listen_interfaces": "127.0.0.1:0", "outgoing_interfaces": "127.0.0.1",
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
         "enable_outgoing_utp": False, "enable_incoming_utp": False,
         "allow_multiple_connections_per_ip": True,
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
-        | lt.alert.category_t.peer_notification | lt.alert.category_t.connect_notification,
-    })
+        | lt.alert.category_t.peer_notification | lt.alert.category_t.connect_notification
+        | (lt.alert.category_t.block_progress_notification if timing else 0)
+        | (lt.alert.category_t.dht_notification if dht_bootstrap else 0),
+    }
+    if dht_bootstrap:
+        settings.update({
+            "enable_dht": True, "dht_bootstrap_nodes": dht_bootstrap,
+            "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+            "dht_enforce_node_id": False, "dht_prefer_verified_node_ids": False,
+            "dht_ignore_dark_internet": False,
+        })
+    if "encryption" in options:
+        policy = getattr(lt.enc_policy, options["encryption"])
+        settings["out_enc_policy"] = policy
+        settings["in_enc_policy"] = policy
+    if "enc-level" in options:
+        settings["allowed_enc_level"] = getattr(lt.enc_level, options["enc-level"])
+    ses = lt.session(settings)
     if torrent.startswith("magnet:"):
         # A magnet link: the metadata comes from the peer over ut_metadata (BEP 9).
         p = lt.parse_magnet_uri(torrent)
@@ -75,14 +108,27 @@ def main():
     done = False
     last_progress = 0.0
     code = 0
+    first_dial = None
+    first_block = False
+    dht_nodes_seen = False
+    next_announce = 0.0
     while not stopping:
         now = time.monotonic()
         if now > deadline:
             if mode == "leech" and not done:
                 code = 2
             break
-        ses.wait_for_alert(100)
+        ses.wait_for_alert(10 if timing else 100)
         for a in ses.pop_alerts():
+            if timing and first_dial is None and isinstance(a, lt.peer_connect_alert):
+                first_dial = time.monotonic()
+            if timing and not first_block and isinstance(a, lt.block_finished_alert):
+                first_block = True
+                emit(event="first-block", seconds=round(time.monotonic() - (first_dial or started), 3))
+            if isinstance(a, lt.dht_reply_alert):
+                emit(event="dht-reply", peers=a.num_peers)
+            if isinstance(a, lt.dht_announce_alert):
+                emit(event="dht-announce-in", ip=str(a.ip), port=a.port)
             if isinstance(a, lt.metadata_received_alert):
                 emit(event="metadata", seconds=round(time.monotonic() - started, 3))
             if a.category() & lt.alert.category_t.error_notification or isinstance(
@@ -93,11 +139,23 @@ def main():
             if key in seen or peer.pid.is_all_zeros():  # seen already, or its handshake is not in yet
                 continue
             seen.add(key)
-            emit(event="peer", ip="%s:%d" % key[:2], client=text(peer.client),
+            encryption = ("rc4" if peer.flags & lt.peer_info.rc4_encrypted
+                          else "plaintext" if peer.flags & lt.peer_info.plaintext_encrypted else "none")
+            emit(event="peer", ip="%s:%d" % key[:2], client=text(peer.client), encryption=encryption,
                  pid=peer.pid.to_bytes().decode("latin1"),
                  outgoing=bool(peer.flags & lt.peer_info.local_connection),
                  supports_extensions=bool(peer.flags & lt.peer_info.supports_extensions))
         st = h.status()
+        if dht_bootstrap:
+            nodes = ses.status().dht_nodes
+            if nodes > 0 and not dht_nodes_seen:
+                dht_nodes_seen = True
+                emit(event="dht", nodes=nodes)
+            # Announce as soon as the table has a node, and again until someone connects.
+            if mode == "seed" and dht_nodes_seen and st.num_peers == 0 and now >= next_announce:
+                next_announce = now + 5.0
+                h.force_dht_announce()
+                emit(event="dht-announced")
         if now - last_progress >= 1.0:
             last_progress = now
             emit(event="progress", progress=st.progress, downloaded=st.total_payload_download,

@@ -34,7 +34,8 @@ export interface Transmission {
 export async function startTransmission(
   workDir: string,
   lifetimeSeconds: number,
-  options: { netns?: string; bindAddress?: string } = {},
+  /** `encryption`: Transmission's setting, 0 tolerated, 1 preferred (its default), 2 required. */
+  options: { netns?: string; bindAddress?: string; encryption?: 0 | 1 | 2 } = {},
 ): Promise<Transmission> {
   const inNamespace = (command: string, args: string[]): [string, string[]] =>
     options.netns ? ['ip', ['netns', 'exec', options.netns, command, ...args]] : [command, args];
@@ -68,6 +69,7 @@ export async function startTransmission(
     'watch-dir-enabled': false,
     'download-dir': workDir,
     'message-level': 1,
+    ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
   };
   writeFileSync(path.join(confDir, 'settings.json'), JSON.stringify(settings, null, 2));
   // `timeout` bounds the daemon even if this process dies; a TERM sent to it is passed on.

@@ -33,10 +33,12 @@ export function startWebTorrentPeer(options: {
   dir: string;
   lifetimeSeconds: number;
   connectTo?: string;
+  /** WebTorrent's `secure: true` (MSE); default its own default, plaintext. */
+  secure?: boolean;
 }): BackgroundProcess {
   const { mode, torrentFile, dir, lifetimeSeconds, connectTo } = options;
   if (mode === 'leech' && !connectTo) throw new Error('a WebTorrent leecher needs connectTo');
-  const args = [script, mode, torrentFile, dir, String(lifetimeSeconds), ...(connectTo ? [connectTo] : [])];
+  const args = [script, mode, torrentFile, dir, String(lifetimeSeconds), ...(connectTo ? [connectTo] : []), ...(options.secure ? ['--secure'] : [])];
   // The script ends itself after its lifetime; `timeout` is the guard if it does not.
   return startBackground(process.execPath, args, lifetimeSeconds + 5);
 }

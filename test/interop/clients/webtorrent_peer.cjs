@@ -21,7 +21,9 @@
 const fs = require('node:fs');
 const WebTorrent = require('webtorrent');
 
-const [mode, torrentFile, dir, secondsText, connectTo] = process.argv.slice(2);
+// `--secure`: MSE on (WebTorrent's `secure` option); without it, WebTorrent 1.9's default (plaintext).
+const secure = process.argv.includes('--secure');
+const [mode, torrentFile, dir, secondsText, connectTo] = process.argv.slice(2).filter((a) => a !== '--secure');
 const seconds = Number(secondsText);
 if ((mode !== 'seed' && mode !== 'leech') || !torrentFile || !dir || !(seconds > 0) || (mode === 'leech' && !connectTo)) {
   console.error('usage: webtorrent_peer.cjs seed|leech TORRENT DIR SECONDS [HOST:PORT]');
@@ -29,7 +31,7 @@ if ((mode !== 'seed' && mode !== 'leech') || !torrentFile || !dir || !(seconds >
 }
 
 const emit = (record) => process.stdout.write(JSON.stringify(record) + '\n');
-const client = new WebTorrent({ dht: false, lsd: false, tracker: false, utp: false, webSeeds: false, natUpnp: false, natPmp: false });
+const client = new WebTorrent({ dht: false, lsd: false, tracker: false, utp: false, webSeeds: false, natUpnp: false, natPmp: false, ...(secure ? { secure: true } : {}) });
 let code = 0;
 let ending = false;
 
