@@ -7,7 +7,8 @@
  * actorrent leecher over HTTP, the others over UDP). When installed (always under CI), Transmission 3
  * leeches from a sixth host over HTTP: it ignores loopback peers, so only here can it be a leecher.
  * Every leecher ends byte-exact (Transmission creates no zero-length file), and the tracker and
- * seeder saw each host at its own address. The namespaces, veths and bridge are removed in
+ * seeder saw each host at its own address. Transmission runs with encryption required, so its
+ * connections to the actorrent seeders are MSE/RC4 (the seeder's `peer-connected` says so). The namespaces, veths and bridge are removed in
  * `finally`, and leftovers of an earlier run that died are removed first (test/interop/clients/netns.ts).
  * Needs root (CI runs as root) and iproute2; elsewhere it is skipped.
  */
@@ -125,7 +126,8 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
       const singleTorrent = writeTorrentWithAnnounce(single.torrent, String(listening.http), path.join(single.root, 'http.torrent'));
       const singleSeeder = actorrent(seedHost, ['seed', singleTorrent, '-o', single.seedDir, '--bind', seedHost.address, '--port', String(PEER_PORT + 1), '--no-lsd'], 70);
       await singleSeeder.waitForEvent((e) => e.event === 'tracker' && e.ok === true, 20_000);
-      daemon = await startTransmission(payload.dir('transmission-work'), 75, { netns: leechTr.ns, bindAddress: leechTr.address });
+      // Encryption required (2): Transmission then speaks to the actorrent seeders only over MSE/RC4.
+      daemon = await startTransmission(payload.dir('transmission-work'), 75, { netns: leechTr.ns, bindAddress: leechTr.address, encryption: 2 });
       transmission = Promise.all([
         transmissionLeech(daemon, httpTorrent, payload.dir('host6-transmission'), payload.meta.infoHashHex),
         transmissionLeech(daemon, singleTorrent, single.dir('host6-transmission'), single.meta.infoHashHex),
@@ -150,6 +152,10 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
     const servedFrom = new Set(seeder.events().filter((e) => e.event === 'peer-connected').map((e) => String(e.address).replace(/:\d+$/, '')));
     for (const host of [leechA, leechB, leechLt, ...(leechTr ? [leechTr] : [])]) assert.ok(servedFrom.has(host.address), `the seeder met ${host.address}: ${[...servedFrom].join(', ')}${context()}`);
     assert.ok(lt.events().some((e) => e.event === 'tracker-reply'), 'libtorrent heard from the tracker');
+    if (leechTr) {
+      const fromTransmission = seeder.events().filter((e) => e.event === 'peer-connected' && String(e.address).startsWith(`${leechTr.address}:`));
+      assert.ok(fromTransmission.length > 0 && fromTransmission.every((e) => e.encryption === 'rc4'), `Transmission (encryption required) met the seeder over RC4: ${JSON.stringify(fromTransmission)}`);
+    }
 
     // The tracker's final stats (it prints them when stopped): announces over both protocols.
     await tracker.stop();
