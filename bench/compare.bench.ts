@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkCase } from './compare/case-check.js';
+import { daemonCase } from './compare/case-daemon.js';
 import { simCase } from './compare/case-sim.js';
 import { startupCase } from './compare/case-startup.js';
 import { swarmCase } from './compare/case-swarm.js';
@@ -26,7 +27,7 @@ import { rewriteReadme } from './readme-table.js';
 
 // Start-up first, while nothing else has warmed or filled the machine; the large payload after
 // the transfer it is compared with.
-const CASES: BenchCase[] = [startupCase, checkCase, transferCase, largeCase, swarmCase, trackerCase, simCase];
+const CASES: BenchCase[] = [startupCase, checkCase, transferCase, largeCase, swarmCase, trackerCase, simCase, daemonCase];
 
 const config = readConfig();
 const ctx: Ctx = { config, clients: clients(), missing: [], previous: [] };

@@ -172,7 +172,8 @@ export const dhtNodeMachine = setup({
       return at === undefined ? DHT_TIMING.maintenanceMs : Math.max(0, at - context.clock.now());
     },
     UNTIL_NEXT_DUE: ({ context }) => {
-      if (context.table.size === 0) return DHT_TIMING.bootstrapRetryMs;
+      // Nobody to ask, or no room for another lookup: `ready` and every lookup's end check again.
+      if (context.table.size === 0 || context.lookups.size >= MAX_LOOKUPS) return DHT_TIMING.bootstrapRetryMs;
       let at: number | undefined;
       for (const t of context.tracked.values()) if (t.lookupId === undefined && (at === undefined || t.dueAt < at)) at = t.dueAt;
       return at === undefined ? DHT_TIMING.reannounceMs : Math.max(0, at - context.clock.now());
@@ -280,8 +281,9 @@ export const dhtNodeMachine = setup({
         torrent.lookupId = undefined;
         torrent.dueAt = now + (done.peers > 0 ? DHT_TIMING.reannounceMs : torrent.retryMs);
         torrent.retryMs = done.peers > 0 ? DHT_TIMING.firstRetryMs : Math.min(2 * torrent.retryMs, DHT_TIMING.reannounceMs);
-        enqueue.raise({ type: 'TORRENTS.CHECK' });
       }
+      // A slot for another lookup is free.
+      enqueue.raise({ type: 'TORRENTS.CHECK' });
       enqueue.emit({
         type: 'lookup-done',
         kind: done.kind,

@@ -20,6 +20,8 @@ export interface PeerEntry {
   readonly since: number;
   /** The connection went through an MSE handshake (src/env/mse-socket.ts). */
   readonly encryption?: 'rc4' | 'mse-plaintext';
+  /** Only for a uTP connection (TCP otherwise). */
+  readonly transport?: 'utp';
   readonly wire: PeerWire;
   readonly actor: PeerActor;
   /** Set once the handshake completed and the peer is wired into the engines. */

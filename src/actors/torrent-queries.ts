@@ -36,6 +36,8 @@ export interface PeerInfo extends PeerFlags {
   direction: 'incoming' | 'outgoing';
   /** MSE with RC4, MSE with the plaintext method, or no MSE handshake. */
   encryption: 'rc4' | 'mse-plaintext' | 'none';
+  /** What carries it: TCP or uTP. */
+  transport: 'tcp' | 'utp';
   /** Where we learned of the peer: tracker, pex, lsd, manual, magnet… or `incoming`. */
   source: string;
   /** The Peer machine's top state: handshaking, active, closed. */
@@ -133,6 +135,7 @@ export function torrentPeers(actor: TorrentActor, now: number): PeerInfo[] {
     address: entry.address,
     direction: entry.direction,
     encryption: entry.encryption ?? 'none',
+    transport: entry.transport ?? 'tcp',
     source: entry.source,
     stage: peerStage(entry.actor),
     peerId: entry.handle?.peerId,

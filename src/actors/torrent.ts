@@ -7,7 +7,7 @@ import type { RateLimiter } from '../engine/token-bucket.js';
 import type { Clock } from '../env/clock.js';
 import type { Hasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
-import type { PeerSocket, Transport } from '../env/transport.js';
+import { type PeerSocket, type Transport, transportOf } from '../env/transport.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import type { TorrentStorage } from '../storage/storage.js';
@@ -106,6 +106,8 @@ export interface WireTapPeer {
   address: string;
   direction: 'incoming' | 'outgoing';
   encryption?: 'rc4' | 'mse-plaintext';
+  /** Only for uTP connections (TCP is the default and left out, so TCP traces are unchanged). */
+  transport?: 'utp';
 }
 
 export type TorrentEvent =
@@ -128,7 +130,7 @@ export type TorrentEvent =
 export type TorrentEmitted =
   | { type: 'checked'; have: number; total: number }
   /** `encryption` when the connection went through an MSE handshake. */
-  | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing'; source: string; encryption?: 'rc4' | 'mse-plaintext' }
+  | { type: 'peer-connected'; address: string; client?: string; direction: 'incoming' | 'outgoing'; source: string; encryption?: 'rc4' | 'mse-plaintext'; transport?: 'utp' }
   | { type: 'peer-closed'; address: string; reason: string }
   /** `have` / `total` count the wanted pieces (all of them without a file selection). */
   | { type: 'piece-verified'; index: number; have: number; total: number }
@@ -234,7 +236,8 @@ export const torrentMachine = setup({
       const address = socketAddress(connection.socket);
       const key = nextKey(context.registry, address);
       const encryption = encryptionOf(connection.socket);
-      const tap = context.wireTap?.({ key, address, direction: connection.direction, ...(encryption === 'none' ? {} : { encryption }) });
+      const utp = transportOf(connection.socket) === 'utp' ? { transport: 'utp' as const } : {};
+      const tap = context.wireTap?.({ key, address, direction: connection.direction, ...(encryption === 'none' ? {} : { encryption }), ...utp });
       // The server read an incoming handshake before the torrent was known: show it to the tap first.
       if (tap && connection.handshake) tap('in', connection.handshake);
       const wire = new PeerWire(connection.socket, {
@@ -267,7 +270,7 @@ export const torrentMachine = setup({
       actor.on('interested', () => self.send({ type: 'PEER.INTERESTED', key }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
       const source = connection.source ?? connection.direction;
-      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor, ...(encryption === 'none' ? {} : { encryption }) }) };
+      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor, ...(encryption === 'none' ? {} : { encryption }), ...utp }) };
     }),
     refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
     makeRoom: ({ context }) => {
@@ -291,7 +294,7 @@ export const torrentMachine = setup({
       enqueue.sendTo('downloader', { type: 'PEER_ADDED', peer: handle });
       enqueue.sendTo('uploader', { type: 'PEER_ADDED', peer: handle });
       const entry = registry.entries.get(ready.key)!;
-      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: entry.direction, source: entry.source, ...(entry.encryption ? { encryption: entry.encryption } : {}) });
+      enqueue.emit({ type: 'peer-connected' as const, address: handle.address, client: ready.client, direction: entry.direction, source: entry.source, ...(entry.encryption ? { encryption: entry.encryption } : {}), ...(entry.transport ? { transport: entry.transport } : {}) });
     }),
     forwardInterested: sendTo('uploader', (_, key: string) => ({ type: 'PEER_INTERESTED' as const, key })),
     forgetPeer: enqueueActions(({ context, enqueue }, closed: Ev<'PEER.CLOSED'>) => {

@@ -144,6 +144,7 @@ function withPeerOptions(command: Command): Command {
     .option('--dht-port <n>', 'UDP port of the DHT node (default: the peer port\'s number; 0 picks one)')
     .option('--dht-bootstrap <host:port>', 'a DHT node to start from; repeatable (default: the well-known routers, not from a loopback --bind)', collect)
     .option('--encryption <mode>', 'protocol encryption (MSE): prefer (dial encrypted, fall back to plaintext), require, or disable (default prefer)')
+    .option('--transport <order>', 'peer transports in dial order: utp,tcp (uTP first, TCP after a timeout), tcp,utp, tcp or utp; incoming on each listed (default tcp)')
     .addOption(new Option('--json', 'write one JSON event per line on stdout').conflicts(['quiet', 'verbose']))
     .addOption(new Option('-q, --quiet', 'print only problems').conflicts('verbose'))
     .option('-v, --verbose', 'also peers, tracker answers; a stack trace with errors')

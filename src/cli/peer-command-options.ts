@@ -4,6 +4,7 @@ import type { RunTorrentOptions } from './run-torrent.js';
 import { UsageError, parseSize } from './units.js';
 import { parseBootstrap } from './dht-options.js';
 import { ENCRYPTION_MODES, type EncryptionMode } from '../policy/encryption.js';
+import { type TransportOrder, parseTransportOrder } from '../policy/transport-order.js';
 
 /** The options `download` and `seed` share, as commander hands them over (strings). */
 export interface PeerCommandOptions {
@@ -28,6 +29,8 @@ export interface PeerCommandOptions {
   pex?: boolean;
   /** `--encryption prefer | require | disable`. */
   encryption?: string;
+  /** `--transport utp,tcp | tcp,utp | tcp | utp`. */
+  transport?: string;
   /** `--no-dht` gives false. */
   dht?: boolean;
   dhtPort?: string;
@@ -53,6 +56,7 @@ export function parsePeerCommandOptions(options: PeerCommandOptions): Omit<RunTo
     lsd: options.lsd !== false,
     pex: options.pex !== false,
     encryption: parseEncryption(options.encryption),
+    transport: parseTransport(options.transport),
     dht: options.dht !== false,
     dhtPort: options.dhtPort === undefined ? undefined : parsePort(options.dhtPort),
     dhtBootstrap: (options.dhtBootstrap ?? []).map(parseBootstrap),
@@ -65,6 +69,14 @@ function parseEncryption(text: string | undefined): EncryptionMode {
   const mode = ENCRYPTION_MODES.find((m) => m === text.trim().toLowerCase());
   if (!mode) throw new UsageError(`invalid --encryption ${JSON.stringify(text)}: use prefer, require or disable`);
   return mode;
+}
+
+/** `--transport`: default tcp (uTP only when asked, until dialling uTP-less peers first costs no fallback wait). */
+function parseTransport(text: string | undefined): TransportOrder {
+  if (text === undefined) return ['tcp'];
+  const order = parseTransportOrder(text);
+  if (!order) throw new UsageError(`invalid --transport ${JSON.stringify(text)}: use utp,tcp, tcp,utp, tcp or utp`);
+  return order;
 }
 
 /** `--trace FILE`, `--inspect`, `--ui [PORT]` (shared with `tracker` and `demo`). */

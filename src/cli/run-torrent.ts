@@ -22,6 +22,9 @@ import { JsonReporter } from './report/json.js';
 import type { Reporter } from './report/reporter.js';
 import { TextReporter } from './report/text.js';
 import type { EncryptionMode } from '../policy/encryption.js';
+import type { TransportOrder } from '../policy/transport-order.js';
+import { createPeerTransport } from '../env/peer-transport.js';
+import { SharedUdpPorts } from '../env/udp-ports.js';
 import { bootstrapNodes, dhtStateFile, loadDhtState, saveDhtState } from './dht-options.js';
 
 /**
@@ -61,6 +64,8 @@ export interface RunTorrentOptions {
   pex?: boolean;
   /** Message Stream Encryption (`--encryption`); default prefer. */
   encryption?: EncryptionMode;
+  /** `--transport`: the peer transports in dial order (default TCP only). */
+  transport?: TransportOrder;
   /** The Mainline DHT (BEP 5); default on (never for private torrents). */
   dht?: boolean;
   /** Its UDP port; default the peer port's number. */
@@ -115,7 +120,11 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
     if (options.mode === 'download') await ensureWritableFolder(path.resolve(options.outputDir));
     observers = await startObservers(options.observe ?? {}, { command: options.mode, argv: process.argv.slice(2) });
     const dht = options.dht === false ? undefined : { port: options.dhtPort, bootstrap: bootstrapNodes(options.dhtBootstrap ?? [], options.bind), ...(await loadDhtState(dhtStateFile(path.resolve(options.outputDir)))) };
-    session = new Session({ host: options.bind, port: options.port, hasher, lsd: options.lsd ?? true, encryption: options.encryption ?? 'prefer', dht, ...observers.sessionOptions(options.mode) });
+    // uTP and the DHT share the UDP port of the peer port's number (one socket, demultiplexed).
+    const udpPorts = new SharedUdpPorts();
+    const transport = createPeerTransport({ order: options.transport ?? ['tcp'], utpOptions: { ports: udpPorts } });
+    const sharedDht = dht && transport.utp ? { ...dht, socket: udpPorts.krpcSocket } : dht;
+    session = new Session({ host: options.bind, port: options.port, hasher, lsd: options.lsd ?? true, encryption: options.encryption ?? 'prefer', transport, dht: sharedDht, ...observers.sessionOptions(options.mode) });
     session.dhtEvents$.subscribe((e) => {
       if (e.type === 'failed') reporter.warning(`the DHT is off: ${e.error}`);
       else if (e.type === 'warning') reporter.warning(e.message);

@@ -99,7 +99,8 @@ export class Daemon {
     await this.store.init();
     await mkdir(this.options.downloadDir, { recursive: true });
     const state = await this.store.load();
-    if (state) this.settings = { ...this.settings, ...state.settings, peer_port: this.options.peerPort || state.settings.peer_port };
+    // The peer port is the command line's (`--port`, 0 for a free one), not the saved one, which may be taken now.
+    if (state) this.settings = { ...this.settings, ...state.settings, peer_port: this.options.peerPort };
     this.applyGlobalLimits();
     this.session = new Session({
       host: this.options.peerHost,
@@ -355,6 +356,10 @@ export class Daemon {
       globalUp: this.globalUp,
       pexEnabled: () => this.settings.pex_enabled,
       changed: () => this.changed(entry),
+      dirty: () => {
+        this.touch(entry);
+        this.scheduleSave();
+      },
       labelActors: (hash, fn) => this.labelActors(hash, fn),
     }, magnet);
     this.entries.set(entry.id, entry);
@@ -410,10 +415,12 @@ export class Daemon {
     }
   }
 
-  /** Once a second: seed limits, then the queue (a finished download frees a slot). */
+  /** Once a second: the seed limits (the queue is looked at on every change, a completed download included). */
   private tick(): void {
+    const sessionLimits = this.settings.seed_ratio_limited || this.settings.idle_seeding_limit_enabled;
     for (const entry of this.entries.values()) {
-      if (entry.phase !== 'seeding' || entry.saved.stopped) continue;
+      const limited = entry.saved.seed_ratio_mode === 1 || entry.saved.seed_idle_mode === 1 || (sessionLimits && (entry.saved.seed_ratio_mode === 0 || entry.saved.seed_idle_mode === 0));
+      if (!limited || entry.saved.stopped || entry.phase !== 'seeding') continue;
       const totals = entry.totals();
       const reached = seedLimitReached({
         ratioMode: entry.saved.seed_ratio_mode,
@@ -432,7 +439,6 @@ export class Daemon {
       });
       if (reached) void this.stopTorrents([entry]);
     }
-    this.reconcile();
   }
 
   private renumberQueue(): void {

@@ -11,7 +11,7 @@ export class DaemonMetrics {
 
   constructor(daemon: Daemon) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     new Gauge({
       name: 'actorrent_torrents',
       help: 'Torrents in the daemon, by state',

@@ -33,6 +33,8 @@ export interface EntryContext {
   pexEnabled: () => boolean;
   /** Something changed: save the state, think about the queue again. */
   changed: () => void;
+  /** Counters moved: save the state soon (nothing to decide). */
+  dirty: () => void;
   /** Labels the session's inspection events of the actors created inside `fn` with this torrent's hash. */
   labelActors: <T>(hash: string, fn: () => T) => T;
 }
@@ -335,11 +337,13 @@ export class TorrentEntry {
         break;
       case 'tracker':
         this.trackers.record(event.event, Math.floor(now / 1000));
-        break;
+        return this.context.dirty();
       default:
         return;
     }
-    this.context.changed();
+    // A verified piece only moves counters; checks, completion and failures may change the queue.
+    if (event.type === 'piece-verified' || event.type === 'piece-failed') this.context.dirty();
+    else this.context.changed();
   }
 
   /** Stops whatever runs; folds this run's counters into the saved ones. */

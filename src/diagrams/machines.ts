@@ -1,5 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { clientMachine } from '../actors/client.js';
+import { dhtLookupMachine } from '../actors/dht-lookup.js';
+import { dhtNodeMachine } from '../actors/dht-node.js';
 import { downloaderMachine } from '../actors/downloader.js';
 import { fileManagerMachine } from '../actors/file-manager.js';
 import { lsdMachine } from '../actors/lsd.js';
@@ -26,4 +28,6 @@ export const MACHINES: Record<string, { machine: AnyStateMachine; title: string 
   'tracker-client': { machine: trackerClientMachine, title: 'TrackerClient: announce lifecycle' },
   'tracker-server': { machine: trackerServerMachine, title: 'TrackerServer: HTTP and UDP tracker' },
   lsd: { machine: lsdMachine, title: 'Lsd: local service discovery (BEP 14), one per session' },
+  dht: { machine: dhtNodeMachine, title: 'Dht: a Mainline DHT node (BEP 5), one per session or `actorrent dht`' },
+  'dht-lookup': { machine: dhtLookupMachine, title: 'DhtLookup: one iterative lookup (find_node, get_peers, announce_peer)' },
 };

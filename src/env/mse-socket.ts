@@ -39,6 +39,10 @@ export class EncryptedSocket extends Duplex implements PeerSocket {
     return this.raw.remotePort;
   }
 
+  get transport(): PeerSocket['transport'] {
+    return this.raw.transport;
+  }
+
   private readonly onData = (chunk: Buffer) => {
     if (!this.push(this.decrypt ? this.decrypt.update(chunk) : chunk)) this.raw.pause();
   };

@@ -5,6 +5,15 @@ import type { Duplex } from 'node:stream';
 export interface PeerSocket extends Duplex {
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
+  /** What carries the bytes: 'utp' for a uTP connection; TCP sockets (and simulated links) leave it out. */
+  readonly transport?: PeerTransportKind;
+}
+
+export type PeerTransportKind = 'tcp' | 'utp';
+
+/** The transport under a connection, through any layer above it (an MSE stream forwards its socket's). */
+export function transportOf(socket: PeerSocket): PeerTransportKind {
+  return socket.transport === 'utp' ? 'utp' : 'tcp';
 }
 
 export interface Listener {

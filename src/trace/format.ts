@@ -13,7 +13,8 @@
  * Kinds:
  * - `session`   a node's torrent was attached: `{infoHash, peerId}`
  * - `connection` a peer connection began (`dir` in = they dialled us): `{address}`, with
- *               `encryption: 'rc4' | 'mse-plaintext'` when it went through an MSE handshake
+ *               `encryption: 'rc4' | 'mse-plaintext'` when it went through an MSE handshake,
+ *               `transport: 'utp'` when it runs over uTP (TCP is left out)
  * - `wire`      one message; `msg.type` is the PeerMessage type, `handshake` (received) or
  *               `handshake-sent` (ours, `{infoHash, peerId, flags}`)
  * - `closed`    a connection ended: `{reason}`

@@ -162,7 +162,9 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
           byAddress.set(peer.address, peer.key);
           // Which encryption the connection uses, when it went through an MSE handshake.
           const encryption = peer.encryption ? { encryption: peer.encryption } : {};
-          record(label, 'connection', peer.key, peer.direction === 'incoming' ? 'in' : 'out', { address: peer.address, ...encryption });
+          // And uTP when it is the transport (TCP, the default, is left out so older traces read the same).
+          const transport = peer.transport ? { transport: peer.transport } : {};
+          record(label, 'connection', peer.key, peer.direction === 'incoming' ? 'in' : 'out', { address: peer.address, ...encryption, ...transport });
           const nameExtended = extendedNamer();
           return safely((direction, message) => record(label, 'wire', peer.key, direction, wireToJson(message, nameExtended(direction, message))));
         },

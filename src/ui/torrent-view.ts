@@ -7,6 +7,8 @@ import type { Session, TorrentHandle } from '../session.js';
 export interface PeerView {
   address: string;
   direction: 'incoming' | 'outgoing';
+  /** TCP or uTP. */
+  transport: 'tcp' | 'utp';
   /** Where we learned of the peer (tracker, pex, lsd, manual…), or `incoming`. */
   source: string;
   client?: string;
@@ -48,6 +50,7 @@ export function torrentView(id: string, label: string, handle: TorrentHandle, se
   const peers: PeerView[] = handle.peers().map((peer) => ({
     address: peer.address,
     direction: peer.direction,
+    transport: peer.transport,
     source: peer.source,
     client: peer.client,
     state: peer.stage,

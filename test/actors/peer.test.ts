@@ -511,3 +511,25 @@ test('a protocol error on the wire ends in closed with the decoder’s reason', 
   assert.match(state().output!.reason, /^protocol error: /);
   cleanup();
 });
+
+test('with a DHT port: the handshake sets the DHT bit, and a peer that sets it too gets a port message after the bitfield; one that does not, none', async () => {
+  const { far, cleanup } = connect({ direction: 'incoming', remoteHandshake: theirHandshake({ ...ALL_FLAGS, dht: true }), have: SOME, dhtPort: 6999 });
+  await settle();
+  const got = far.take();
+  sameMessages(got, ['handshake', 'extended', 'bitfield', 'port']);
+  assert.equal((got[0] as Handshake).flags.dht, true);
+  assert.deepEqual(got[3], { type: 'port', port: 6999 });
+  cleanup();
+
+  const without = connect({ direction: 'incoming', remoteHandshake: theirHandshake(ALL_FLAGS), have: SOME, dhtPort: 6999 });
+  await settle();
+  sameMessages(without.far.take(), ['handshake', 'extended', 'bitfield']);
+  without.cleanup();
+
+  const noDht = connect({ direction: 'incoming', remoteHandshake: theirHandshake({ ...ALL_FLAGS, dht: true }), have: SOME });
+  await settle();
+  const plain = noDht.far.take();
+  assert.equal((plain[0] as Handshake).flags.dht, false, 'no DHT, no DHT bit');
+  sameMessages(plain, ['handshake', 'extended', 'bitfield']);
+  noDht.cleanup();
+});

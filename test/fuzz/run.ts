@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode, decodeDocument, encode } from '../../src/protocol/bencode/index.js';
 import { decodeLsdAnnounce, encodeLsdAnnounce } from '../../src/protocol/lsd.js';
+import { decodeKrpc, encodeKrpc } from '../../src/protocol/krpc/index.js';
 import {
   decodeExtendedHandshake,
   decodeMetadataMessage,
@@ -158,6 +159,20 @@ const pexMessages = [
   latin1('d5:added6:\x7f\x00\x00\x01\x1a\xe17:added.f1:\x106:added60:8:added6.f0:7:dropped0:8:dropped60:e'),
 ];
 
+const krpcMessages = [
+  encodeKrpc({ y: 'q', t: latin1('aa'), query: { method: 'ping', id: hash(1) }, readOnly: true }),
+  encodeKrpc({ y: 'q', t: latin1('ab'), query: { method: 'find_node', id: hash(1), target: hash(2) } }),
+  encodeKrpc({ y: 'q', t: latin1('ac'), query: { method: 'get_peers', id: hash(1), infoHash: hash(3) } }),
+  encodeKrpc({ y: 'q', t: latin1('ad'), query: { method: 'announce_peer', id: hash(1), infoHash: hash(3), port: 6881, impliedPort: true, token: latin1('tok'), seed: true } }),
+  encodeKrpc({
+    y: 'r',
+    t: latin1('ae'),
+    response: { id: hash(4), nodes: [{ id: hash(5), host: '10.0.0.1', port: 6881 }], nodes6: [{ id: hash(6), host: '2001:db8::1', port: 1 }], values: [...peers4, ...peers6], token: latin1('x') },
+    ip: { host: '192.0.2.1', port: 9 },
+  }),
+  encodeKrpc({ y: 'e', t: latin1('af'), code: 203, message: 'invalid token' }),
+];
+
 /** A stream cut in two chunks at a point chosen by the input itself, as a socket might deliver it. */
 function frameStream(input: Buffer): void {
   const decoder = new FrameDecoder({ expectHandshake: false });
@@ -211,6 +226,7 @@ export const targets: Target[] = [
   { name: 'udp-scrape-response', samples: udpResponses, decoder: decodeUdpScrapeResponse },
   { name: 'udp-error-response', samples: udpResponses, decoder: decodeUdpErrorResponse },
   { name: 'lsd-announce', samples: lsdAnnounces, decoder: decodeLsdAnnounce, maxRandomLength: 200 },
+  { name: 'krpc', samples: krpcMessages, decoder: decodeKrpc, maxRandomLength: 200 },
   ...mseTargets,
 ];
 

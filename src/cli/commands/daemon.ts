@@ -37,12 +37,13 @@ export async function runDaemon(options: DaemonCommandOptions): Promise<void> {
   }).catch((err: unknown) => {
     throw new CliError(`cannot start the daemon: ${messageOf(err)}`);
   });
+  // Before the line below: whoever reads it may signal us at once.
+  const interrupts = onInterrupt(() => running.close(), 20_000);
   const { http, daemon } = running;
   const host = http.address.includes(':') ? `[${http.address}]` : http.address;
   process.stderr.write(
     `actorrent daemon: peers on port ${daemon.peerPort}; RPC at http://${host}:${http.port}/transmission/rpc, web UI at http://${host}:${http.port}/transmission/web/, metrics at /metrics; state in ${daemon.options.dataDir}\n`,
   );
-  const interrupts = onInterrupt(() => running.close(), 20_000);
   await running.closed;
   interrupts.remove();
 }

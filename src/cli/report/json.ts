@@ -67,7 +67,7 @@ export class JsonReporter implements Reporter {
           ...(this.resumeInfo.resumed ? {} : { resumeReason: this.resumeInfo.reason }),
         });
       case 'peer-connected':
-        return this.write({ event: 'peer-connected', address: bracketed(e.address), direction: e.direction, source: e.source, client: e.client, encryption: e.encryption ?? 'none' });
+        return this.write({ event: 'peer-connected', address: bracketed(e.address), direction: e.direction, source: e.source, client: e.client, encryption: e.encryption ?? 'none', transport: e.transport ?? 'tcp' });
       case 'peer-closed':
         return this.write({ event: 'peer-closed', address: bracketed(e.address), reason: e.reason });
       case 'piece-failed':

@@ -92,7 +92,7 @@ export class TextReporter implements Reporter {
     }
     if (this.options.verbose && e.type === 'peer-connected') {
       const from = e.direction === 'outgoing' ? `, from ${e.source}` : '';
-      this.line(`peer ${e.address} connected (${e.direction}${from}${e.client ? `, ${e.client}` : ''})`);
+      this.line(`peer ${e.address} connected (${e.direction}${from}${e.transport ? `, ${e.transport}` : ''}${e.client ? `, ${e.client}` : ''})`);
     }
     if (this.options.verbose && e.type === 'peer-closed') this.line(`peer ${e.address} closed: ${e.reason}`);
     if (e.type === 'checked' && this.mode === 'download' && e.have > 0) this.line(`found ${e.have} of ${e.total} pieces already on disk`);

@@ -95,5 +95,5 @@ export const SETTABLE: Partial<Record<keyof SessionSettings, Check>> = {
   peer_limit_per_torrent: isCount,
   peer_limit_global: isCount,
   start_added_torrents: isBool,
-  peer_port: (v) => isCount(v) && (v as number) < 65536,
+  // peer_port is not here: the port is `--port`, the Session listens on it from the start.
 };

@@ -183,7 +183,7 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       var row = view.peers.appendChild(el('tr'));
       row.dataset.address = p.address;
       row.appendChild(el('td', '', p.address));
-      row.appendChild(el('td', '', p.direction));
+      row.appendChild(el('td', '', p.direction + (p.transport === 'utp' ? ' (uTP)' : '')));
       row.appendChild(el('td', '', p.source));
       row.appendChild(el('td', '', p.client || '?'));
       row.appendChild(el('td', '', p.state));

@@ -54,6 +54,8 @@ export function startLibtorrentPeer(options: {
   timing?: boolean;
   /** `host:port` of a DHT node: libtorrent's DHT on, bootstrapped from it (a leecher then needs no connectTo). */
   dhtBootstrap?: string;
+  /** uTP only, in and out (libtorrent's TCP off). */
+  utpOnly?: boolean;
 }): BackgroundProcess {
   const { mode, torrentFile, savePath, lifetimeSeconds, connectTo } = options;
   if (mode === 'leech' && !connectTo && !options.dhtBootstrap) throw new Error('a libtorrent leecher needs connectTo or dhtBootstrap');
@@ -62,6 +64,7 @@ export function startLibtorrentPeer(options: {
     ...(options.encLevel ? [`--enc-level=${options.encLevel}`] : []),
     ...(options.timing ? ['--timing'] : []),
     ...(options.dhtBootstrap ? [`--dht=${options.dhtBootstrap}`] : []),
+    ...(options.utpOnly ? ['--utp-only'] : []),
   ];
   const args = [peerScript, mode, torrentFile, savePath, String(lifetimeSeconds), ...(connectTo ? [connectTo] : []), ...flags];
   // The script ends itself after its lifetime; `timeout` is the guard if it does not.

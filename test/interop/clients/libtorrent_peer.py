@@ -20,6 +20,8 @@ with MSE first and falls back to plaintext).
 Options (anywhere after the script name):
   --encryption=enabled|forced|disabled   out_enc_policy and in_enc_policy (default: libtorrent's, enabled)
   --enc-level=rc4|plaintext|both         allowed_enc_level (default: libtorrent's, both)
+  --utp-only                             uTP in and out, TCP off (enable_*_tcp False): the `peer` event's
+                                         `transport` then says utp
   --timing                               poll alerts every 10 ms and print `first-block` {seconds}: from
                                          libtorrent's first dial to the first block it received
   --dht=HOST:PORT                        libtorrent's DHT on, bootstrapped from that node only, with its
@@ -28,7 +30,8 @@ Options (anywhere after the script name):
                                          connects); a leecher needs no HOST:PORT argument. Extra events:
                                          `dht` {nodes} (once its routing table is not empty), `dht-announced`,
                                          `dht-reply` {peers} (get_peers answers), `dht-announce-in` {ip, port}.
-The `peer` event also says `encryption`: rc4, plaintext (MSE with the plaintext method) or none.
+The `peer` event also says `encryption`: rc4, plaintext (MSE with the plaintext method) or none, and
+`transport`: tcp or utp.
 """
 import json
 import signal
@@ -38,6 +41,8 @@ import time
 import libtorrent as lt
 
 stopping = False
+# peer_info::utp_socket (bit 17 of libtorrent 2.0's peer flags; the Python binding does not name it).
+UTP_SOCKET = 1 << 17
 
 
 def on_signal(signum, frame):
@@ -81,6 +86,9 @@ def main():
             "dht_enforce_node_id": False, "dht_prefer_verified_node_ids": False,
             "dht_ignore_dark_internet": False,
         })
+    if "utp-only" in options:
+        settings.update({"enable_outgoing_utp": True, "enable_incoming_utp": True,
+                         "enable_outgoing_tcp": False, "enable_incoming_tcp": False})
     if "encryption" in options:
         policy = getattr(lt.enc_policy, options["encryption"])
         settings["out_enc_policy"] = policy
@@ -141,7 +149,8 @@ def main():
             seen.add(key)
             encryption = ("rc4" if peer.flags & lt.peer_info.rc4_encrypted
                           else "plaintext" if peer.flags & lt.peer_info.plaintext_encrypted else "none")
-            emit(event="peer", ip="%s:%d" % key[:2], client=text(peer.client), encryption=encryption,
+            transport = "utp" if int(peer.flags) & UTP_SOCKET else "tcp"
+            emit(event="peer", ip="%s:%d" % key[:2], client=text(peer.client), encryption=encryption, transport=transport,
                  pid=peer.pid.to_bytes().decode("latin1"),
                  outgoing=bool(peer.flags & lt.peer_info.local_connection),
                  supports_extensions=bool(peer.flags & lt.peer_info.supports_extensions))

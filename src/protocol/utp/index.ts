@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './packet.js';
+export * from './seq.js';
