@@ -96,6 +96,7 @@ test('a node answering with 10 000 bogus nodes: table, lookups and queries in fl
   assert.ok(maxInFlight <= 256, `queries in flight stay bounded: ${maxInFlight}`);
   assert.equal(stats.counts.malformed + stats.counts.rateLimited, before.malformed + before.rateLimited + 1, 'the 260 KB datagram was refused unread');
   assert.ok(stats.counts.lookups >= 40, `lookups ran: ${stats.counts.lookups}`);
+  console.log(`bogus nodes: ${bogusSent} sent; table ${stats.nodes} node(s); at most ${maxInFlight} queries in flight; ${stats.counts.lookups} lookups, ${stats.counts.timeouts} time-outs, ${stats.counts.busy} refused as busy`);
   await stillServing(env, victim, '10.0.0.7');
   await victim.close();
 });

@@ -60,6 +60,7 @@ import {
 } from '../../src/protocol/wire/index.js';
 import { type FuzzReport, fuzzDecoder } from '../support/fuzz.js';
 import { mseTargets } from './mse-targets.js';
+import { utpTargets } from './utp-targets.js';
 
 interface Target {
   name: string;
@@ -228,6 +229,7 @@ export const targets: Target[] = [
   { name: 'lsd-announce', samples: lsdAnnounces, decoder: decodeLsdAnnounce, maxRandomLength: 200 },
   { name: 'krpc', samples: krpcMessages, decoder: decodeKrpc, maxRandomLength: 200 },
   ...mseTargets,
+  ...utpTargets,
 ];
 
 function argument(name: string): string | undefined {

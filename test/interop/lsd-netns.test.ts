@@ -62,8 +62,9 @@ test('LSD in network namespaces: two actorrent peers find each other and transfe
     net = await createHostNetwork(3, SUBNET);
     const [seedHost, leechHost, ltHost] = net.hosts as [Host, Host, Host];
     for (const host of net.hosts) await addMulticastRoute(host);
+    // --no-dht: LSD alone must bring the peers together (the DHT would also look for routers).
     const actorrent = (host: Host, args: string[]) => {
-      const [node, argv] = actorrentCommand([...args, '--bind', host.address, '--port', String(PEER_PORT), '--json']);
+      const [node, argv] = actorrentCommand([...args, '--bind', host.address, '--port', String(PEER_PORT), '--no-dht', '--json']);
       const p = net!.exec(host, node, argv, 120);
       processes.push(p);
       return p;

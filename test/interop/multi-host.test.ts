@@ -104,8 +104,8 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
       processes.push(p);
       return p;
     };
-    // --no-lsd: here the peers must find each other through the tracker alone (LSD has its own test).
-    const peer = (host: Host, args: string[]) => actorrent(host, [...args, '--bind', host.address, '--port', String(PEER_PORT), '--no-lsd'], 70);
+    // --no-lsd, --no-dht: here the peers must find each other through the tracker alone (LSD and the DHT have their own tests).
+    const peer = (host: Host, args: string[]) => actorrent(host, [...args, '--bind', host.address, '--port', String(PEER_PORT), '--no-lsd', '--no-dht'], 70);
 
     const tracker = actorrent(trackerHost, ['tracker', '--host', trackerHost.address, '--port', String(TRACKER_PORT), '--interval', '4'], 80);
     const listening = await tracker.waitForEvent((e) => e.event === 'listening', 15_000);
@@ -124,7 +124,7 @@ test('multi-host swarm in network namespaces: tracker, actorrent seeder; actorre
     let transmission: Promise<number> | undefined;
     if (leechTr && single) {
       const singleTorrent = writeTorrentWithAnnounce(single.torrent, String(listening.http), path.join(single.root, 'http.torrent'));
-      const singleSeeder = actorrent(seedHost, ['seed', singleTorrent, '-o', single.seedDir, '--bind', seedHost.address, '--port', String(PEER_PORT + 1), '--no-lsd'], 70);
+      const singleSeeder = actorrent(seedHost, ['seed', singleTorrent, '-o', single.seedDir, '--bind', seedHost.address, '--port', String(PEER_PORT + 1), '--no-lsd', '--no-dht'], 70);
       await singleSeeder.waitForEvent((e) => e.event === 'tracker' && e.ok === true, 20_000);
       // Encryption required (2): Transmission then speaks to the actorrent seeders only over MSE/RC4.
       daemon = await startTransmission(payload.dir('transmission-work'), 75, { netns: leechTr.ns, bindAddress: leechTr.address, encryption: 2 });

@@ -75,6 +75,11 @@ export class UtpEndpoint {
     return this.connections.size;
   }
 
+  /** The live connections (stats, tests). */
+  sockets(): UtpSocket[] {
+    return [...this.connections.values()];
+  }
+
   get halfOpenCount(): number {
     return this.halfOpen;
   }
