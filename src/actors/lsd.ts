@@ -167,6 +167,9 @@ export const lsdMachine = setup({
     warnSendFailed: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'SEND_FAILED') return;
       enqueue.assign({ counts: { ...context.counts, sendFailures: context.counts.sendFailures + 1 } });
+      // IPv6 is best effort: an interface whose IPv6 address is still tentative (just brought up)
+      // refuses sends for a few seconds; it is counted, and the next round tries again.
+      if (event.family === 'IPv6') return;
       enqueue.emit({ type: 'warning', message: `cannot send an LSD announce (${event.family}): ${event.message}` });
     }),
     warnSocketError: emit(({ event }) => ({ type: 'warning' as const, message: `LSD socket: ${event.type === 'SOCKET_ERROR' ? event.message : ''}` })),

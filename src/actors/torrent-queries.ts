@@ -52,6 +52,8 @@ export interface PeerInfo extends PeerFlags {
   /** Payload bytes over this connection. */
   downloaded: number;
   uploaded: number;
+  /** The share of the torrent the peer has, 0…1 (its bitfield and haves). */
+  progress: number;
   /** Our requests outstanding with the peer, and the peer's requests queued with us. */
   requestsOut: number;
   requestsQueued: number;
@@ -146,6 +148,7 @@ export function torrentPeers(actor: TorrentActor, now: number): PeerInfo[] {
     uploadRate: entry.wire.upload.rate(now),
     downloaded: entry.wire.download.totalBytes,
     uploaded: entry.wire.upload.totalBytes,
+    progress: download.peerProgress(entry.key),
     requestsOut: download.peerStats(entry.key)?.outstanding ?? 0,
     requestsQueued: upload.queuedRequests(entry.key),
   }));

@@ -1,13 +1,13 @@
 import { mkdir, rename as renameFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { InspectionEvent } from 'xstate';
+import { type Actor, type InspectionEvent, createActor, waitFor } from 'xstate';
+import { type DaemonWork, daemonMachine } from '../actors/daemon.js';
 import { AdjustableLimiter } from '../engine/adjustable-limiter.js';
 import { type Clock, systemClock } from '../env/clock.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import { type Magnet, parseMagnet } from '../protocol/magnet.js';
 import { type Metainfo, parseTorrent } from '../protocol/metainfo/index.js';
-import { admittedToRun, moveInQueue } from '../policy/daemon-queue.js';
-import { seedLimitReached } from '../policy/seed-limits.js';
+import { moveInQueue } from '../policy/daemon-queue.js';
 import { Session } from '../session.js';
 import { messageOf } from '../util/message-of.js';
 import { PathRefused, checkDownloadDir } from './allowed-paths.js';
@@ -17,8 +17,9 @@ import { TorrentEntry } from './torrent-entry.js';
 
 /**
  * The daemon: one Session, one peer port, any number of torrents, their settings and state kept in
- * the state folder. It decides which torrents run (the queue, seed limits) on every change and once
- * a second; the RPC, the web UI and the watch folder call its operations.
+ * the state folder. Its lifecycle, the queue and the state saves are the Daemon machine's
+ * (src/actors/daemon.ts); each torrent's runs are its DaemonTorrent actor's. This class does their
+ * work, and the RPC, the web UI and the watch folder call its operations.
  */
 export interface DaemonOptions {
   /** The state folder (`--data`). */
@@ -33,7 +34,7 @@ export interface DaemonOptions {
   trackerTransport?: TrackerTransport;
   /** Each actor's inspection events, labelled with its torrent's infohash (the web UI's statecharts). */
   inspect?: (label: string, event: InspectionEvent) => void;
-  /** How often the queue and the seed limits are looked at again; default 1000 ms. */
+  /** How often a seeding torrent's ratio and idle limits are looked at; default 1000 ms. */
   tickMs?: number;
 }
 
@@ -70,8 +71,7 @@ export class Daemon {
   private nextId = 1;
   private readonly globalDown: AdjustableLimiter;
   private readonly globalUp: AdjustableLimiter;
-  private timer?: NodeJS.Timeout;
-  private saveTimer?: NodeJS.Timeout;
+  private readonly actor: Actor<typeof daemonMachine>;
   private closed = false;
   /** Hashes of torrents whose actors are being created: inspection events are labelled with it. */
   private labelling?: string;
@@ -89,6 +89,7 @@ export class Daemon {
     this.globalDown = new AdjustableLimiter(this.clock);
     this.globalUp = new AdjustableLimiter(this.clock);
     this.startedAt = this.clock.now();
+    this.actor = createActor(daemonMachine, { clock: this.clock, input: { work: this.work() } });
   }
 
   get peerPort(): number {
@@ -96,6 +97,42 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    this.actor.start();
+    const s = await waitFor(this.actor, (x) => !x.matches('starting'));
+    if (s.matches('failed')) throw new Error(s.context.error ?? 'the daemon could not start');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.actor.getSnapshot().status === 'active') {
+      this.actor.send({ type: 'CLOSE' });
+      await waitFor(this.actor, (x) => x.status === 'done');
+    }
+    await this.session?.close();
+  }
+
+  /** The Daemon machine's work. */
+  private work(): DaemonWork {
+    return {
+      start: () => this.startNow(),
+      save: () => this.saveNow().catch((err: unknown) => void process.stderr.write(`actorrent daemon: cannot save the state: ${messageOf(err)}\n`)),
+      close: async () => {
+        await Promise.all(this.list().map((e) => e.close()));
+        await this.saveNow();
+      },
+      queueLimits: () => ({
+        downloads: this.settings.download_queue_enabled ? this.settings.download_queue_size : undefined,
+        seeds: this.settings.seed_queue_enabled ? this.settings.seed_queue_size : undefined,
+      }),
+      queueInfo: (id) => {
+        const entry = this.entries.get(id);
+        return entry && { queuePosition: entry.saved.queue_position, complete: entry.complete };
+      },
+    };
+  }
+
+  private async startNow(): Promise<void> {
     await this.store.init();
     await mkdir(this.options.downloadDir, { recursive: true });
     const state = await this.store.load();
@@ -117,20 +154,7 @@ export class Daemon {
       await this.restore(saved).catch((err: unknown) => process.stderr.write(`actorrent daemon: cannot restore ${saved.hash}: ${messageOf(err)}\n`));
     }
     this.renumberQueue();
-    this.reconcile();
-    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
-    this.timer.unref();
     await this.saveNow();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.timer);
-    clearTimeout(this.saveTimer);
-    await Promise.all([...this.entries.values()].map((e) => e.close()));
-    await this.saveNow();
-    await this.session.close();
   }
 
   list(): TorrentEntry[] {
@@ -202,6 +226,7 @@ export class Daemon {
       this.applyFileChoices(entry, request);
       await entry.loadHave();
     }
+    this.activate(entry);
     this.changed(entry);
     return { entry, duplicate: false };
   }
@@ -212,6 +237,7 @@ export class Daemon {
       this.byHash.delete(entry.hash);
       this.removed.push({ id: entry.id, at: this.clock.now() });
       await entry.close();
+      this.actor.send({ type: 'FORGET_TORRENT', id: entry.id });
       const totals = entry.totals();
       this.departed.uploaded += totals.uploaded;
       this.departed.downloaded += totals.downloaded;
@@ -226,22 +252,17 @@ export class Daemon {
 
   startTorrents(entries: TorrentEntry[], now = false): void {
     for (const entry of entries) {
-      entry.saved.stopped = false;
-      entry.forced = now;
-      entry.error = '';
+      entry.start(now);
       this.touch(entry);
     }
     this.changed();
   }
 
   async stopTorrents(entries: TorrentEntry[]): Promise<void> {
-    for (const entry of entries) {
-      entry.saved.stopped = true;
-      entry.forced = false;
-      this.touch(entry);
-    }
+    for (const entry of entries) this.touch(entry);
+    const stopped = Promise.all(entries.map((e) => e.stop()));
     this.changed();
-    await Promise.all(entries.map((e) => e.stop()));
+    await stopped;
   }
 
   reannounce(entries: TorrentEntry[]): void {
@@ -266,7 +287,7 @@ export class Daemon {
   verify(entries: TorrentEntry[]): void {
     for (const entry of entries) {
       this.touch(entry);
-      void entry.verify().then(() => this.changed(entry));
+      entry.verify();
     }
   }
 
@@ -345,16 +366,31 @@ export class Daemon {
       entry.setMeta(saved.renamed ? withPaths(meta, saved.renamed.name, saved.renamed.paths) : meta);
       await entry.loadHave();
     }
+    this.activate(entry);
+  }
+
+  /** Starts the torrent's actor and registers it with the Daemon machine (its queue). */
+  private activate(entry: TorrentEntry): void {
+    this.actor.send({ type: 'REGISTER_TORRENT', id: entry.id, ref: entry.activate() });
   }
 
   private createEntry(saved: SavedTorrent, magnet?: Magnet): TorrentEntry {
-    const entry = new TorrentEntry(this.nextId++, saved, {
+    const entry: TorrentEntry = new TorrentEntry(this.nextId++, saved, {
       session: this.session,
       store: this.store,
       clock: this.clock,
       globalDown: this.globalDown,
       globalUp: this.globalUp,
       pexEnabled: () => this.settings.pex_enabled,
+      sessionSeedLimits: () => ({
+        ratioLimited: this.settings.seed_ratio_limited,
+        ratioLimit: this.settings.seed_ratio_limit,
+        idleLimited: this.settings.idle_seeding_limit_enabled,
+        idleLimit: this.settings.idle_seeding_limit,
+      }),
+      daemon: this.actor,
+      seedLimitCheckMs: this.options.tickMs,
+      inspect: this.options.inspect,
       changed: () => this.changed(entry),
       dirty: () => {
         this.touch(entry);
@@ -388,57 +424,12 @@ export class Daemon {
     this.lastChangeAt.set(entry.id, this.clock.now());
   }
 
+  /** Saves soon, and has the Daemon machine look at the queue again. */
   private changed(entry?: TorrentEntry): void {
     if (this.closed) return;
     if (entry) this.touch(entry);
     this.scheduleSave();
-    this.reconcile();
-  }
-
-  /** Starts what the queue admits, stops what it no longer does or what the user stopped. */
-  private reconcile(): void {
-    if (this.closed) return;
-    const wanting = this.list().filter((e) => !e.saved.stopped && e.phase !== 'failed');
-    const admitted = admittedToRun(
-      wanting.map((e) => ({ id: e.id, queuePosition: e.saved.queue_position, complete: e.complete, forced: e.forced })),
-      {
-        downloads: this.settings.download_queue_enabled ? this.settings.download_queue_size : undefined,
-        seeds: this.settings.seed_queue_enabled ? this.settings.seed_queue_size : undefined,
-      },
-    );
-    for (const entry of this.entries.values()) {
-      if (entry.checkingWhileStopped) continue;
-      const shouldRun = admitted.has(entry.id);
-      if (shouldRun && !entry.running) void entry.start();
-      else if (!shouldRun && entry.running) void entry.stop().then(() => entry.setQueued(!entry.saved.stopped));
-      else if (!entry.running) entry.setQueued(!entry.saved.stopped && entry.phase !== 'failed');
-    }
-  }
-
-  /** Once a second: the seed limits (the queue is looked at on every change, a completed download included). */
-  private tick(): void {
-    const sessionLimits = this.settings.seed_ratio_limited || this.settings.idle_seeding_limit_enabled;
-    for (const entry of this.entries.values()) {
-      const limited = entry.saved.seed_ratio_mode === 1 || entry.saved.seed_idle_mode === 1 || (sessionLimits && (entry.saved.seed_ratio_mode === 0 || entry.saved.seed_idle_mode === 0));
-      if (!limited || entry.saved.stopped || entry.phase !== 'seeding') continue;
-      const totals = entry.totals();
-      const reached = seedLimitReached({
-        ratioMode: entry.saved.seed_ratio_mode,
-        ratioLimit: entry.saved.seed_ratio_limit,
-        idleMode: entry.saved.seed_idle_mode,
-        idleLimit: entry.saved.seed_idle_limit,
-        session: {
-          ratioLimited: this.settings.seed_ratio_limited,
-          ratioLimit: this.settings.seed_ratio_limit,
-          idleLimited: this.settings.idle_seeding_limit_enabled,
-          idleLimit: this.settings.idle_seeding_limit,
-        },
-        uploaded: totals.uploaded,
-        ratioBase: totals.downloaded > 0 ? totals.downloaded : entry.byteProgress().haveValid,
-        idleMs: entry.idleMs(),
-      });
-      if (reached) void this.stopTorrents([entry]);
-    }
+    this.actor.send({ type: 'RECONCILE' });
   }
 
   private renumberQueue(): void {
@@ -448,12 +439,7 @@ export class Daemon {
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      void this.saveNow().catch((err: unknown) => process.stderr.write(`actorrent daemon: cannot save the state: ${messageOf(err)}\n`));
-    }, 200);
-    this.saveTimer.unref();
+    this.actor.send({ type: 'DIRTY' });
   }
 
   async saveNow(): Promise<void> {

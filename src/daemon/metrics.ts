@@ -19,7 +19,7 @@ export class DaemonMetrics {
       registers,
       collect() {
         this.reset();
-        for (const state of ['stopped', 'queued', 'metadata', 'checking', 'downloading', 'seeding', 'failed']) this.set({ state }, 0);
+        for (const state of ['stopped', 'queued', 'metadata', 'checking', 'downloading', 'seeding', 'stopping', 'failed']) this.set({ state }, 0);
         for (const entry of daemon.list()) this.inc({ state: entry.phase });
       },
     });

@@ -1,28 +1,28 @@
 import type { Subscription } from 'rxjs';
+import { type ActorRefFrom, type AnyActorRef, type InspectionEvent, createActor, waitFor } from 'xstate';
+import { type DaemonTorrentWork, daemonTorrentMachine } from '../actors/daemon-torrent.js';
+import { type DaemonTorrentPhase, type DaemonTorrentSnapshot, checkingWhileStopped, daemonTorrentPhase, hasRun, torrentError } from '../actors/daemon-torrent-queries.js';
 import { AdjustableLimiter } from '../engine/adjustable-limiter.js';
 import type { Clock } from '../env/clock.js';
 import type { Magnet } from '../protocol/magnet.js';
 import { type Metainfo, parseTorrent } from '../protocol/metainfo/index.js';
 import type { MetadataFetchHandle, PeerInfo, Session, TorrentHandle, TorrentSessionEvent } from '../session.js';
 import type { PieceState } from '../policy/piece-picker.js';
+import { type SeedLimitInput, seedLimitReached } from '../policy/seed-limits.js';
 import { byteLength } from '../util/bits.js';
-import { messageOf } from '../util/message-of.js';
 import type { SavedTorrent, StateStore } from './state-store.js';
 import { type ByteProgress, type FileSpan, byteProgress, fileSpans, wantedPieces } from './torrent-layout.js';
 import { SPEED_UNIT_BYTES } from './settings.js';
 import { TrackerBook } from './tracker-book.js';
 
 /**
- * One torrent of the daemon: its saved settings, and the TorrentHandle (or the magnet's metadata
- * fetch) while it runs. Starting adds it to the Session with its resume data, so verified pieces
- * are never fetched or hashed again; stopping stops the handle, which saves the resume data.
- * Changes that the running torrent cannot take (files wanted, location, verify) stop it and start
- * it again. Operations on one torrent run one after the other.
- *
- * Phases: stopped, queued (wants to run, no slot), metadata (magnet), checking, downloading,
- * seeding, failed (a disk error; `error` says why). While a handle runs, its state is the phase.
+ * One torrent of the daemon: its saved settings, its data views (progress, peers, counters), and
+ * the work its DaemonTorrent actor (src/actors/daemon-torrent.ts) steers: the magnet's metadata
+ * fetch, reading the resume data, adding it to the Session (so verified pieces are never fetched or
+ * hashed again) and stopping it (which saves the resume data). The actor decides when each runs;
+ * this class does it and forwards the handle's `checked` / `complete` / `failed` to the actor.
  */
-export type EntryPhase = 'stopped' | 'queued' | 'metadata' | 'checking' | 'downloading' | 'seeding' | 'failed';
+export type EntryPhase = DaemonTorrentPhase;
 
 export interface EntryContext {
   session: Session;
@@ -31,34 +31,42 @@ export interface EntryContext {
   globalDown: AdjustableLimiter;
   globalUp: AdjustableLimiter;
   pexEnabled: () => boolean;
+  /** The session's seed ratio and idle defaults (Transmission's seed_ratio_limited…). */
+  sessionSeedLimits: () => SeedLimitInput['session'];
+  /** The Daemon machine, told when what the queue looks at changes. */
+  daemon: AnyActorRef;
+  /** How often a seeding torrent's ratio and idle limits are looked at. */
+  seedLimitCheckMs?: number;
   /** Something changed: save the state, think about the queue again. */
   changed: () => void;
   /** Counters moved: save the state soon (nothing to decide). */
   dirty: () => void;
   /** Labels the session's inspection events of the actors created inside `fn` with this torrent's hash. */
   labelActors: <T>(hash: string, fn: () => T) => T;
+  /** The torrent's own actor's inspection events, labelled with its hash. */
+  inspect?: (hash: string, event: InspectionEvent) => void;
+}
+
+/** What a run starts from (DaemonTorrentWork.prepareRun's answer). */
+interface PreparedRun {
+  trustedHave?: Uint8Array;
+  knownHave?: Uint8Array;
 }
 
 export class TorrentEntry {
   meta?: Metainfo;
   spans: FileSpan[] = [];
-  /** Started with `start_now`: runs whatever the queue says. */
-  forced = false;
-  /** A stopped torrent being verified: it runs until its check is over, then stops again. */
-  checkingWhileStopped = false;
-  error = '';
   /** Unix seconds this run started (Transmission's `start_date`). */
   startDate = 0;
   readonly trackers = new TrackerBook();
-  private phaseNow: EntryPhase = 'stopped';
+  private actor?: ActorRefFrom<typeof daemonTorrentMachine>;
   private handle?: TorrentHandle;
   private fetch?: MetadataFetchHandle;
   private events?: Subscription;
+  /** A halt under way: a second one waits for it. */
+  private halting?: Promise<void>;
   /** Pieces verified, as last known (from the resume data, or the handle when it stopped). */
   private have: Uint8Array = new Uint8Array(0);
-  /** The next start hashes everything again (torrent_verify). */
-  private verifyNext = false;
-  private ops: Promise<void> = Promise.resolve();
   private progressCache?: { key: string; value: ByteProgress };
   private readonly downLimiter: AdjustableLimiter;
   private readonly upLimiter: AdjustableLimiter;
@@ -79,21 +87,49 @@ export class TorrentEntry {
     this.lastActivityMs = context.clock.now();
   }
 
+  /** Starts its actor once the metadata and the resume data are read; returns it for the Daemon machine. */
+  activate(): ActorRefFrom<typeof daemonTorrentMachine> {
+    const inspect = this.context.inspect;
+    const hash = this.hash;
+    const actor = createActor(daemonTorrentMachine, {
+      clock: this.context.clock,
+      ...(inspect ? { inspect: (event: InspectionEvent) => inspect(hash, event) } : {}),
+      input: { id: this.id, work: this.work(), stopped: this.saved.stopped, daemon: this.context.daemon, seedLimitCheckMs: this.context.seedLimitCheckMs },
+    });
+    this.actor = actor;
+    actor.start();
+    return actor;
+  }
+
+  private snapshot(): DaemonTorrentSnapshot | undefined {
+    return this.actor?.getSnapshot();
+  }
+
   get hash(): string {
     return this.saved.hash;
   }
 
   get phase(): EntryPhase {
-    const handle = this.handle;
-    if (!handle) return this.phaseNow;
-    const state = handle.state;
-    if (state === 'checking' || state === 'downloading' || state === 'seeding' || state === 'failed') return state;
-    return this.phaseNow;
+    const s = this.snapshot();
+    return s ? daemonTorrentPhase(s) : this.saved.stopped ? 'stopped' : 'queued';
   }
 
-  /** Running or about to: it holds a queue slot. */
+  /** A run (the handle, or the magnet's fetch) exists or is winding down. */
   get running(): boolean {
-    return this.handle !== undefined || this.fetch !== undefined;
+    const s = this.snapshot();
+    return s ? hasRun(s) : false;
+  }
+
+  /** Being hashed after torrent_verify while not running: it stops again after the check. */
+  get checkingWhileStopped(): boolean {
+    const s = this.snapshot();
+    return s ? checkingWhileStopped(s) : false;
+  }
+
+  /** Why it failed, or ''. */
+  get error(): string {
+    const s = this.snapshot();
+    return s ? torrentError(s) : '';
   }
 
   get complete(): boolean {
@@ -181,126 +217,85 @@ export class TorrentEntry {
     };
   }
 
-  setQueued(queued: boolean): void {
-    if (this.running) return;
-    this.phaseNow = queued ? 'queued' : 'stopped';
-  }
-
   /** Applies the saved per-torrent limits to the running torrent at once. */
   applyLimits(): void {
     this.downLimiter.setRate(this.saved.download_limited ? this.saved.download_limit * SPEED_UNIT_BYTES : undefined);
     this.upLimiter.setRate(this.saved.upload_limited ? this.saved.upload_limit * SPEED_UNIT_BYTES : undefined);
   }
 
-  start(): Promise<void> {
-    return this.serially(() => this.run());
+  /** torrent_start (`now`: torrent_start_now, whatever the queue says). */
+  start(now = false): void {
+    this.actor?.send({ type: 'START', now });
   }
 
-  stop(): Promise<void> {
-    this.interruptFetch();
-    return this.serially(async () => {
-      await this.halt();
-      this.phaseNow = 'stopped';
-    });
+  /** Resolves once no run is left. */
+  async stop(): Promise<void> {
+    const actor = this.actor;
+    if (!actor) return;
+    actor.send({ type: 'STOP' });
+    await waitFor(actor, (s) => !hasRun(s) || s.status === 'done');
   }
 
-  /** Hashes every piece again; a stopped torrent is checked and stays stopped. */
-  verify(): Promise<void> {
-    this.interruptFetch();
-    return this.serially(async () => {
-      const wasRunning = this.running;
-      await this.halt();
-      if (!this.meta) return; // a magnet without metadata has nothing to verify
-      this.verifyNext = true;
-      this.checkingWhileStopped = !wasRunning;
-      await this.run({ stopAfterCheck: !wasRunning });
-    });
+  /** Hashes every piece again; a torrent not running is checked and stays as it was. */
+  verify(): void {
+    this.actor?.send({ type: 'VERIFY' });
   }
 
-  /** Stops it if it runs, does `change`, and starts it again if it ran (files wanted, location, names). */
+  /** Stops it if it runs, does `change`, and starts it again if it ran (files wanted, location, names); `change`'s error is thrown. */
   restartAround(change: () => Promise<void> | void): Promise<void> {
-    this.interruptFetch();
-    return this.serially(async () => {
-      const wasRunning = this.running;
-      await this.halt();
-      await change();
-      if (wasRunning) await this.run();
-      else this.phaseNow = this.saved.stopped ? 'stopped' : this.phaseNow;
+    const actor = this.actor;
+    if (!actor) return Promise.resolve(change());
+    return new Promise<void>((resolve, reject) => {
+      const apply = async () => {
+        try {
+          await change();
+          resolve();
+        } catch (err) {
+          reject(err);
+          throw err;
+        }
+      };
+      actor.send({ type: 'CHANGE', apply });
+      // Closed before the change came up: there is nothing left to change.
+      void waitFor(actor, (s) => s.status === 'done').then(() => resolve(), () => undefined);
     });
   }
 
   /** Stops for good (torrent_remove, daemon shutdown). */
-  close(): Promise<void> {
-    this.interruptFetch();
-    return this.serially(() => this.halt());
+  async close(): Promise<void> {
+    const actor = this.actor;
+    if (!actor) return;
+    actor.send({ type: 'CLOSE' });
+    await waitFor(actor, (s) => s.status === 'done');
   }
 
-  /** A metadata fetch waits for peers indefinitely: it is stopped at once, not after the operations queued before. */
-  private interruptFetch(): void {
-    void this.fetch?.stop();
+  /** What the actor steers. */
+  private work(): DaemonTorrentWork {
+    return {
+      hasMetadata: () => this.meta !== undefined,
+      fetchMetadata: (signal) => this.fetchMetadata(signal),
+      prepareRun: (options) => this.prepareRun(options),
+      launch: (prepared) => this.launch(prepared as PreparedRun),
+      halt: () => this.halt(),
+      persistStopped: (stopped) => {
+        if (this.saved.stopped === stopped) return;
+        this.saved.stopped = stopped;
+        this.context.dirty();
+      },
+      seedLimitReached: () => this.seedLimitReached(),
+    };
   }
 
-  private serially(op: () => Promise<void>): Promise<void> {
-    const next = this.ops.then(op).catch((err: unknown) => {
-      this.error = messageOf(err);
-      this.phaseNow = 'failed';
-    });
-    this.ops = next;
-    return next;
-  }
-
-  private async run(options: { stopAfterCheck?: boolean } = {}): Promise<void> {
-    if (this.running) return;
-    // A start queued before the user stopped it: the stop wins.
-    if (this.saved.stopped && !options.stopAfterCheck) return;
-    this.error = '';
-    this.startDate = Math.floor(this.context.clock.now() / 1000);
-    if (!this.meta) {
-      if (!(await this.fetchMetadata())) return;
-    }
-    const meta = this.meta!;
-    const { session, store } = this.context;
-    const resumeFile = store.resumeFile(this.hash);
-    let trustedHave: Uint8Array | undefined;
-    let knownHave: Uint8Array | undefined;
-    if (!this.verifyNext) {
-      const verdict = await session.readResume(meta, this.saved.download_dir, resumeFile);
-      if (verdict.trusted) trustedHave = verdict.have;
-      else knownHave = verdict.known;
-    }
-    this.verifyNext = false;
-    this.phaseNow = 'checking';
-    const handle = this.context.labelActors(this.hash, () =>
-      session.add(meta, {
-        downloadDir: this.saved.download_dir,
-        seed: true,
-        trustedHave,
-        knownHave,
-        wanted: wantedPieces(meta, this.spans, this.saved.wanted),
-        maxPeers: this.saved.peer_limit,
-        uploadLimiter: this.upLimiter,
-        downloadLimiter: this.downLimiter,
-        pex: this.context.pexEnabled(),
-        saveResume: true,
-        resumeFile,
-      }),
-    );
-    this.handle = handle;
-    const peers = [...(this.magnet?.peers ?? []), ...this.metadataPeers];
-    if (peers.length > 0) handle.addPeers(peers, 'magnet');
-    this.runStartedMs = this.context.clock.now();
-    this.lastActivityMs = this.runStartedMs;
-    this.events = handle.events$.subscribe((event) => this.onEvent(event, options));
-    this.context.changed();
-  }
-
-  private async fetchMetadata(): Promise<boolean> {
+  private async fetchMetadata(signal: AbortSignal): Promise<void> {
     const magnet = this.magnet!;
-    this.phaseNow = 'metadata';
+    this.startDate = Math.floor(this.context.clock.now() / 1000);
     const fetch = this.context.labelActors(this.hash, () =>
       this.context.session.fetchMetadata(magnet.infoHash, { trackers: magnet.trackers, peers: magnet.peers }),
     );
     this.fetch = fetch;
+    // A metadata fetch waits for peers indefinitely: stopped at once when the actor leaves it.
+    const abort = () => void fetch.stop();
+    signal.addEventListener('abort', abort, { once: true });
     try {
       const fetched = await fetch.whenFetched();
       this.metadataPeers = fetched.peers;
@@ -308,19 +303,53 @@ export class TorrentEntry {
       this.setMeta(parseTorrent(fetched.torrentFile));
       this.saved.magnet = undefined;
       this.context.changed();
-      return true;
-    } catch {
-      return false; // stopped before the metadata came
     } finally {
+      signal.removeEventListener('abort', abort);
       this.fetch = undefined;
     }
   }
 
-  private onEvent(event: TorrentSessionEvent, options: { stopAfterCheck?: boolean }): void {
+  private async prepareRun(options: { verify: boolean }): Promise<PreparedRun> {
+    this.startDate = Math.floor(this.context.clock.now() / 1000);
+    if (options.verify) return {};
+    const verdict = await this.context.session.readResume(this.meta!, this.saved.download_dir, this.context.store.resumeFile(this.hash));
+    return verdict.trusted ? { trustedHave: verdict.have } : { knownHave: verdict.known };
+  }
+
+  private launch(prepared: PreparedRun): void {
+    const meta = this.meta!;
+    const { session, store } = this.context;
+    const handle = this.context.labelActors(this.hash, () =>
+      session.add(meta, {
+        downloadDir: this.saved.download_dir,
+        seed: true,
+        trustedHave: prepared.trustedHave,
+        knownHave: prepared.knownHave,
+        wanted: wantedPieces(meta, this.spans, this.saved.wanted),
+        maxPeers: this.saved.peer_limit,
+        uploadLimiter: this.upLimiter,
+        downloadLimiter: this.downLimiter,
+        pex: this.context.pexEnabled(),
+        saveResume: true,
+        resumeFile: store.resumeFile(this.hash),
+      }),
+    );
+    this.handle = handle;
+    const peers = [...(this.magnet?.peers ?? []), ...this.metadataPeers];
+    if (peers.length > 0) handle.addPeers(peers, 'magnet');
+    this.runStartedMs = this.context.clock.now();
+    this.lastActivityMs = this.runStartedMs;
+    this.events = handle.events$.subscribe((event) => this.onEvent(handle, event));
+    this.context.changed();
+  }
+
+  private onEvent(handle: TorrentHandle, event: TorrentSessionEvent): void {
     const now = this.context.clock.now();
+    // A run being stopped says nothing more to the actor (its tracker's last words are still recorded).
+    const current = this.handle === handle && this.halting === undefined;
     switch (event.type) {
       case 'checked':
-        if (options.stopAfterCheck) void this.stop().then(() => (this.checkingWhileStopped = false));
+        if (current) this.actor?.send({ type: 'CHECKED', complete: event.have === event.total });
         break;
       case 'piece-verified':
         this.lastActivityMs = now;
@@ -331,23 +360,46 @@ export class TorrentEntry {
         break;
       case 'complete':
         this.saved.done_date = Math.floor(now / 1000);
+        if (current) this.actor?.send({ type: 'COMPLETE' });
         break;
       case 'failed':
-        this.error = event.message;
+        if (current) this.actor?.send({ type: 'RUN_FAILED', message: event.message });
         break;
       case 'tracker':
         this.trackers.record(event.event, Math.floor(now / 1000));
-        return this.context.dirty();
+        break;
       default:
         return;
     }
-    // A verified piece only moves counters; checks, completion and failures may change the queue.
-    if (event.type === 'piece-verified' || event.type === 'piece-failed') this.context.dirty();
-    else this.context.changed();
+    this.context.dirty();
+  }
+
+  /** The seed ratio / idle limits (src/policy/seed-limits.ts) over this torrent's counters. */
+  private seedLimitReached(): 'ratio' | 'idle' | undefined {
+    const session = this.context.sessionSeedLimits();
+    const saved = this.saved;
+    const limited = saved.seed_ratio_mode === 1 || saved.seed_idle_mode === 1 || ((session.ratioLimited || session.idleLimited) && (saved.seed_ratio_mode === 0 || saved.seed_idle_mode === 0));
+    if (!limited) return undefined;
+    const totals = this.totals();
+    return seedLimitReached({
+      ratioMode: saved.seed_ratio_mode,
+      ratioLimit: saved.seed_ratio_limit,
+      idleMode: saved.seed_idle_mode,
+      idleLimit: saved.seed_idle_limit,
+      session,
+      uploaded: totals.uploaded,
+      ratioBase: totals.downloaded > 0 ? totals.downloaded : this.byteProgress().haveValid,
+      idleMs: this.idleMs(),
+    });
   }
 
   /** Stops whatever runs; folds this run's counters into the saved ones. */
-  private async halt(): Promise<void> {
+  private halt(): Promise<void> {
+    this.halting ??= this.haltNow().finally(() => (this.halting = undefined));
+    return this.halting;
+  }
+
+  private async haltNow(): Promise<void> {
     if (this.fetch) await this.fetch.stop();
     const handle = this.handle;
     if (!handle) return;
@@ -360,10 +412,8 @@ export class TorrentEntry {
     this.saved.downloaded_ever += p.downloaded;
     this.saved.seconds_downloading = seconds.downloading;
     this.saved.seconds_seeding = seconds.seeding;
-    if (handle.state === 'failed') this.error ||= 'the torrent failed';
     this.handle = undefined;
     this.progressCache = undefined;
-    this.phaseNow = this.error ? 'failed' : 'stopped';
-    this.context.changed();
+    this.context.dirty();
   }
 }

@@ -1,5 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { clientMachine } from '../actors/client.js';
+import { daemonMachine } from '../actors/daemon.js';
+import { daemonTorrentMachine } from '../actors/daemon-torrent.js';
 import { dhtLookupMachine } from '../actors/dht-lookup.js';
 import { dhtNodeMachine } from '../actors/dht-node.js';
 import { downloaderMachine } from '../actors/downloader.js';
@@ -13,6 +15,7 @@ import { torrentMachine } from '../actors/torrent.js';
 import { trackerClientMachine } from '../actors/tracker-client.js';
 import { trackerServerMachine } from '../actors/tracker-server.js';
 import { uploaderMachine } from '../actors/uploader.js';
+import { utpConnectionMachine } from '../actors/utp-connection.js';
 
 /** Every machine with a generated diagram, by the diagram's file name. */
 export const MACHINES: Record<string, { machine: AnyStateMachine; title: string }> = {
@@ -30,4 +33,7 @@ export const MACHINES: Record<string, { machine: AnyStateMachine; title: string 
   lsd: { machine: lsdMachine, title: 'Lsd: local service discovery (BEP 14), one per session' },
   dht: { machine: dhtNodeMachine, title: 'Dht: a Mainline DHT node (BEP 5), one per session or `actorrent dht`' },
   'dht-lookup': { machine: dhtLookupMachine, title: 'DhtLookup: one iterative lookup (find_node, get_peers, announce_peer)' },
+  daemon: { machine: daemonMachine, title: 'Daemon: `actorrent daemon` lifecycle, the queue and state saves' },
+  'daemon-torrent': { machine: daemonTorrentMachine, title: 'DaemonTorrent: one daemon torrent (queued, metadata, checking, downloading, seeding, stopped, failed)' },
+  'utp-connection': { machine: utpConnectionMachine, title: 'UtpConnection: one uTP connection\'s lifecycle (BEP 29: SYN, FIN, RESET, timeouts)' },
 };

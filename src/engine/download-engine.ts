@@ -274,6 +274,12 @@ export class DownloadEngine {
     return this.picker.peerIsSeed(key);
   }
 
+  /** The share of the pieces the peer has, 0…1, from its bitfield and haves (Transmission's peer `progress`). */
+  peerProgress(key: string): number {
+    const count = this.picker.peerPieceCount(key) ?? 0;
+    return this.picker.pieceCount > 0 ? count / this.picker.pieceCount : 0;
+  }
+
   /** Per-peer numbers for the choker and the progress display. */
   peerStats(key: string): { blocksReceived: number; lastBlockAt: number; outstanding: number } | undefined {
     const peer = this.peers.get(key);

@@ -227,6 +227,13 @@ export class PiecePicker {
     return this.peers.get(peerId)?.seed ?? false;
   }
 
+  /** Pieces the peer has (all for a seed); undefined for a peer we know nothing of. */
+  peerPieceCount(peerId: string): number | undefined {
+    const peer = this.peers.get(peerId);
+    if (!peer) return undefined;
+    return peer.seed ? this.pieceCount : peer.count;
+  }
+
   /** The peer has a piece we want and lack: we should be interested in it. */
   isInteresting(peerId: string): boolean {
     const peer = this.peers.get(peerId);

@@ -30,6 +30,13 @@ export interface LinkProfile {
   loss?: number;
   /** Extra delay of one retransmission, ms. Default 200 (TCP's minimum RTO). */
   retransmitMs?: number;
+  /**
+   * Datagrams only (SimUdp): the bottleneck's buffer, bytes per direction. With `bandwidth`, a
+   * datagram that finds this much queued ahead of it is dropped (drop-tail). Default unlimited.
+   */
+  queueBytes?: number;
+  /** Datagrams only: each one gets up to this much extra delay at random, so later ones may overtake (reordering). */
+  jitterMs?: number;
 }
 
 export interface HostOptions {

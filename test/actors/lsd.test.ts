@@ -213,3 +213,34 @@ test('STOP closes the socket, also when it comes while the socket is still openi
   assert.ok(early.state().matches('stopped'));
   assert.equal(early.lan.open, 0, 'the socket that opened after STOP was closed');
 });
+
+test('a failed IPv6 send is counted without a warning (a tentative address refuses sends for a while); IPv4 still goes out', async () => {
+  const clock = new SteppingClock();
+  const lan = new LsdLan(clock);
+  const actor = createActor(lsdMachine, {
+    clock,
+    input: {
+      openSocket: async () => {
+        const socket = await lan.factory('10.0.0.1')({});
+        return {
+          ...socket,
+          families: ['IPv4', 'IPv6'],
+          warnings: socket.warnings,
+          send: (family, data) => (family === 'IPv6' ? Promise.reject(new Error('send EADDRNOTAVAIL ff15::efc0:988f:6771')) : socket.send(family, data)),
+        };
+      },
+      clock,
+      port: 1,
+      onPeers: () => undefined,
+    },
+  });
+  const warnings: string[] = [];
+  actor.on('warning', (e) => warnings.push(e.message));
+  actor.start();
+  actor.send({ type: 'ADD_TORRENT', infoHash: A });
+  await clock.advance(0);
+  assert.deepEqual(warnings, []);
+  assert.equal(actor.getSnapshot().context.counts.sendFailures, 1);
+  assert.equal(lan.sent.length, 1, 'the IPv4 announce went out');
+  actor.stop();
+});

@@ -75,6 +75,14 @@ test('transmission-remote drives the daemon: add a torrent and a magnet, list, i
   await remote('-t', String(entry.id), '-S');
   await until(() => !entry.running, { what: 'stopped before the damage' });
   const damaged = path.join(daemon.downloadDir, 'multi', 'file-0.bin');
+  // The resume data keeps each mtime to the nanosecond, which utimes cannot set back: give the file a
+  // whole-second mtime and have the daemon record it (a run and a stop), so the damage can keep it exactly.
+  const wholeSecond = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  await utimes(damaged, wholeSecond, wholeSecond);
+  await remote('-t', String(entry.id), '-s');
+  await until(() => entry.phase === 'seeding', { what: 'seeding after the mtime change' });
+  await remote('-t', String(entry.id), '-S');
+  await until(() => !entry.running, { what: 'stopped again before the damage' });
   const before = await stat(damaged);
   const bytes = await readFile(damaged);
   bytes[20_000] = bytes[20_000]! ^ 0xff;

@@ -58,7 +58,9 @@ test('the web UI in headless Chromium, behind Basic auth: add by upload and by m
     return have !== null && have === (await page.locator('#pieces').getAttribute('data-total')) && Number(have) === uploaded.meta.pieceCount;
   }, { what: 'the piece map to show every piece', timeoutMs: 10_000, intervalMs: 100 });
   const machines = await page.locator('#actors .card').evaluateAll((cards) => cards.map((c) => (c as unknown as { dataset: Record<string, string> }).dataset['machine']));
-  for (const machine of ['torrent', 'file-manager', 'downloader', 'uploader', 'client', 'tracker-client']) assert.ok(machines.includes(machine), `${machine} shown`);
+  for (const machine of ['daemon-torrent', 'torrent', 'file-manager', 'downloader', 'uploader', 'client', 'tracker-client']) assert.ok(machines.includes(machine), `${machine} shown`);
+  // The daemon's own machine for this torrent: seeding too.
+  await page.waitForSelector('.card[data-machine="daemon-torrent"] .st[data-path="running.seeding"].on', { timeout: 10_000 });
   mkdirSync(ARTIFACTS, { recursive: true });
   const seeding = path.join(ARTIFACTS, 'daemon-web-seeding.png');
   await page.screenshot({ path: seeding, fullPage: true });
@@ -67,6 +69,7 @@ test('the web UI in headless Chromium, behind Basic auth: add by upload and by m
   await page.click(`${row} button[data-action="stop"]`);
   await page.waitForSelector(`${row}[data-status="stopped"]`, { timeout: 10_000 });
   await page.waitForSelector('.card[data-machine="torrent"] .st[data-path="stopped"].on', { timeout: 10_000 });
+  await page.waitForSelector('.card[data-machine="daemon-torrent"] .st[data-path="stopped"].on', { timeout: 10_000 });
   assert.equal(daemon.daemon.get(uploaded.meta.infoHashHex)!.running, false);
   const stopped = path.join(ARTIFACTS, 'daemon-web-stopped.png');
   await page.screenshot({ path: stopped, fullPage: true });

@@ -35,7 +35,9 @@ describe('libtorrent ⇄ actorrent: peer wire transfers', { timeout: 90_000 }, (
 
         const out = payload.dir('actorrent');
         const started = performance.now();
-        leecher = cli(['download', payload.torrentFile, '-o', out, '--peer', `127.0.0.1:${String(port)}`]);
+        // Limited to about 2 s: libtorrent closes a seed-to-seed connection at once, and its script sees a
+        // peer (id, extension bit) only by polling every 100 ms; an unlimited 4 MB transfer can end sooner.
+        leecher = cli(['download', payload.torrentFile, '-o', out, '--peer', `127.0.0.1:${String(port)}`, '--download-limit', '2M']);
         const exit = await leecher.exitWithin(30_000);
         const ms = performance.now() - started;
         assert.equal(exit.status, 0, `actorrent download failed: ${exit.stderr}\n${exit.stdout}\nlibtorrent: ${seeder.stdout()}`);

@@ -513,3 +513,15 @@ test('determinism: the same rng gives the same picks', () => {
   };
   assert.deepEqual(run(), run());
 });
+
+test('peerPieceCount: what a peer has from its bitfield and haves (all for a seed); the daemon reports it as the peer progress', () => {
+  const picker = new PiecePicker({ pieceCount: 5, pieceLength: BLOCK, totalLength: 5 * BLOCK });
+  assert.equal(picker.peerPieceCount('nobody'), undefined);
+  picker.peerBitfield('p', bitfield('01100'));
+  assert.equal(picker.peerPieceCount('p'), 2);
+  picker.peerHave('p', 4);
+  picker.peerHave('p', 4);
+  assert.equal(picker.peerPieceCount('p'), 3, 'a have counts once');
+  picker.peerHaveAll('s');
+  assert.equal(picker.peerPieceCount('s'), 5);
+});

@@ -35,6 +35,9 @@ export function statusOf(entry: TorrentEntry): number {
       return STATUS.DOWNLOAD;
     case 'seeding':
       return STATUS.SEED;
+    case 'stopping':
+      // Transmission has no such status: it is as it was until it has stopped.
+      return entry.complete ? STATUS.SEED : STATUS.DOWNLOAD;
     default:
       return STATUS.STOPPED;
   }
@@ -83,7 +86,7 @@ function peerObject(peer: PeerInfo, key: (snake: string) => string): Record<stri
     [key('is_incoming')]: peer.direction === 'incoming',
     [key('is_utp')]: false,
     [key('peer_id')]: peer.peerId ?? '',
-    [key('progress')]: 0,
+    [key('progress')]: peer.progress,
     [key('rate_to_client')]: Math.round(peer.downloadRate),
     [key('rate_to_peer')]: Math.round(peer.uploadRate),
     [key('bytes_to_client')]: peer.downloaded,

@@ -118,6 +118,10 @@ export class UtpSocket extends Duplex implements PeerSocket {
   private flushScheduled = false;
   private lastAdvertised = 0;
   private pendingWrite?: () => void;
+  /** In-order payloads received in this batch of datagrams: handed to the reader as one chunk. */
+  private delivery: Buffer[] = [];
+  private deliveryBytes = 0;
+  private finDelivery = false;
   private ending = false;
   private finSent = false;
   private resolveConnected!: () => void;
@@ -216,11 +220,18 @@ export class UtpSocket extends Duplex implements PeerSocket {
   private processAck(packet: UtpPacket, now: number): void {
     const inFlightBefore = this.out.inFlightBytes;
     let ackedBytes = 0;
+    /** The lowest round trip among the packets this ack covers: a bound on their one-way delay. */
+    let ackRtt = Infinity;
+    const sampleRtt = (p: InFlightPacket) => {
+      if (p.transmissions !== 1) return;
+      this.rtt = addRttSample(this.rtt, now - p.sentAt);
+      ackRtt = Math.min(ackRtt, now - p.sentAt);
+    };
     const acked = this.out.ackUpTo(packet.ackNr);
     for (const p of acked) {
       if (!p.sacked) {
         ackedBytes += p.payload.length;
-        if (p.transmissions === 1) this.rtt = addRttSample(this.rtt, now - p.sentAt);
+        sampleRtt(p);
       }
       if (p.type === ST_FIN) this.signal({ type: 'FIN_ACKED' });
     }
@@ -242,7 +253,7 @@ export class UtpSocket extends Duplex implements PeerSocket {
         const counted = !p.needsResend;
         this.out.markSacked(p);
         if (counted) ackedBytes += p.payload.length;
-        if (p.transmissions === 1) this.rtt = addRttSample(this.rtt, now - p.sentAt);
+        sampleRtt(p);
       }
       for (const seq of lostBySack(packet.ackNr, sacked, (s) => this.isUnacked(s), this.out.nextSeq)) this.lost(this.out.get(seq)!, now);
     }
@@ -253,8 +264,8 @@ export class UtpSocket extends Duplex implements PeerSocket {
       this.recentDelays.push(delayAboveBase(this.delays, sample));
       if (this.recentDelays.length > 3) this.recentDelays.shift();
       delay = Math.min(...this.recentDelays);
-      // A one-way delay is never above the round trip (clock drift makes the raw samples wander).
-      if (this.rtt.minRtt !== undefined) delay = Math.min(delay, this.rtt.minRtt * 1000 + 1000);
+      // A one-way delay is never above the round trip it was part of (clock drift makes raw samples wander).
+      if (ackRtt !== Infinity) delay = Math.min(delay, ackRtt * 1000);
     }
     if (ackedBytes > 0 && inFlightBefore > 0) {
       const saturated = this.out.queuedBytes > 0 || inFlightBefore + this.config.mss > this.ledbat.cwnd;
@@ -268,9 +279,16 @@ export class UtpSocket extends Duplex implements PeerSocket {
     return p !== undefined && !p.sacked && !p.needsResend;
   }
 
-  /** Fast retransmit: resend it at the next flush, cut the window (once per window of packets). */
+  /**
+   * Fast retransmit: resend it at the next flush, cut the window (once per window of packets).
+   * A resent packet is not declared lost again until a round trip has passed since the resend:
+   * acks still missing it may have left before the resend arrived (resending on each of them was
+   * a storm); after a round trip they mean the resend was lost too, which is cheaper to repair
+   * now than after a retransmission timeout.
+   */
   private lost(packet: InFlightPacket, now: number): void {
     if (packet.needsResend || packet.sacked) return;
+    if (packet.transmissions > 1 && now - packet.sentAt < 1.5 * (this.rtt.rtt ?? Infinity)) return;
     this.out.markLost(packet);
     this.counts.fastRetransmits++;
     this.ledbat = onLoss(this.ledbat, !seqLess(packet.seq, this.ledbat.lossSeqLimit), now, this.out.nextSeq, this.ledbatConfig);
@@ -281,7 +299,7 @@ export class UtpSocket extends Duplex implements PeerSocket {
     if (this.isFinal()) return;
     const fin = packet.type === ST_FIN;
     // Past the window we advertised (a peer ignoring it): drop, unacked, so memory stays bounded.
-    if (!fin && this.readableLength + this.in.bufferedBytes + packet.payload.length > 2 * this.config.receiveWindow) {
+    if (!fin && this.readableLength + this.deliveryBytes + this.in.bufferedBytes + packet.payload.length > 2 * this.config.receiveWindow) {
       this.counts.dropped++;
       this.ackDue = true;
       return;
@@ -292,8 +310,26 @@ export class UtpSocket extends Duplex implements PeerSocket {
       if (arrival.kind === 'out-of-window') this.counts.dropped++;
       return;
     }
-    for (const payload of arrival.payloads) this.push(payload);
-    if (arrival.fin) {
+    for (const payload of arrival.payloads) {
+      this.delivery.push(payload);
+      this.deliveryBytes += payload.length;
+    }
+    if (arrival.fin) this.finDelivery = true;
+  }
+
+  /**
+   * Hands what arrived in order to the reader, once per batch of datagrams: one chunk instead of
+   * one per packet, so the wire decoder above sees block-sized pieces as it does on TCP.
+   */
+  private deliver(): void {
+    if (this.deliveryBytes > 0) {
+      const chunk = this.delivery.length === 1 ? this.delivery[0]! : Buffer.concat(this.delivery, this.deliveryBytes);
+      this.delivery = [];
+      this.deliveryBytes = 0;
+      this.push(chunk);
+    }
+    if (this.finDelivery) {
+      this.finDelivery = false;
       this.push(null);
       this.signal({ type: 'FIN_RECEIVED' });
     }
@@ -312,6 +348,7 @@ export class UtpSocket extends Duplex implements PeerSocket {
 
   /** Sends what the windows allow: resends first, then new data in full packets, then the FIN or an ack. */
   private flush(): void {
+    if (!this.isFinal()) this.deliver();
     if (this.isFinal() || this.state !== 'connected') {
       if (this.ackDue && this.state === 'synReceived') this.sendState();
       return;
@@ -374,7 +411,7 @@ export class UtpSocket extends Duplex implements PeerSocket {
   }
 
   private receiveWindow(): number {
-    return Math.max(0, this.config.receiveWindow - this.readableLength - this.in.bufferedBytes);
+    return Math.max(0, this.config.receiveWindow - this.readableLength - this.deliveryBytes - this.in.bufferedBytes);
   }
 
   private sendFin(): void {
@@ -471,7 +508,8 @@ export class UtpSocket extends Duplex implements PeerSocket {
     this.out.clear();
     if (!this.destroyed) {
       if (!error && !this.readableEnded) this.push(null);
-      this.destroy(error);
+      // Never established: nobody holds the socket to hear an 'error' (a dial learns why from `connected`).
+      this.destroy(this.confirmed ? error : undefined);
     }
   }
 

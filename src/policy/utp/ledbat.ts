@@ -1,9 +1,15 @@
 /**
  * LEDBAT congestion control (BEP 29, RFC 6817), as libtorrent runs it: the window grows while the
- * one-way queuing delay is under the target and shrinks in proportion when it is over, so a uTP
- * flow fills an idle link yet yields to TCP (whose queue it would otherwise sit in).
+ * one-way queuing delay is under the target and shrinks when it is over, so a uTP flow fills an
+ * idle link yet yields to TCP (whose queue it would otherwise sit in).
  *
- *   gain = GAIN · (acked / inFlight) · (target − delay) / target      (bytes, per ack; ≤ GAIN per RTT)
+ *   under the target:  gain = GAIN · (acked / inFlight) · (target − delay) / target   (≤ GAIN bytes per RTT)
+ *   over the target:   loss = cwnd · (acked / inFlight) · min(1/2, (delay − target) / target)
+ *
+ * The decrease over the target is multiplicative (LEDBAT++, draft-irtf-iccrg-ledbat-plus-plus
+ * §4.2) rather than RFC 6817's linear −GAIN per RTT: with a deep queue the linear rule takes tens
+ * of seconds to make room for a TCP flow (measured in src/sim/utp-yield.ts: 41 % of the link kept
+ * after 20 s), the multiplicative one a few round trips.
  *
  * plus TCP-like slow start until the delay first reaches the target or a loss; a loss halves the
  * window at most once per RTT (and per 100 ms); a timeout drops it to one packet. The window never
@@ -71,8 +77,7 @@ export function onAck(state: Ledbat, sample: AckSample, config: LedbatConfig): L
     ssthresh = state.cwnd / 2;
   }
   const windowFactor = Math.min(1, sample.acked / sample.inFlight);
-  const delayFactor = Math.max(-1, (target - delay) / target);
-  const linear = config.gainBytes * windowFactor * delayFactor;
+  const linear = delay <= target ? config.gainBytes * windowFactor * ((target - delay) / target) : -state.cwnd * windowFactor * Math.min(0.5, (delay - target) / target);
   let gain = 0;
   if (sample.saturated) {
     gain = linear;

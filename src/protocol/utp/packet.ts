@@ -11,8 +11,10 @@ import { UtpDecodeError } from './errors.js';
  *   | seq_nr                        | ack_nr                        |
  *
  * Each extension is [next extension type, length, bytes]. Type 1 is the selective ack: a bitmask
- * (length a multiple of 4) whose bit k (least significant bit of byte 0 first) says packet
- * ack_nr + 2 + k was received. Other extensions are skipped, as libtorrent and libutp do.
+ * whose bit k (least significant bit of byte 0 first) says packet ack_nr + 2 + k was received.
+ * BEP 29 asks for a length that is a multiple of 4, but libtorrent sends (span + 7) / 8 bytes, up
+ * to a packet's worth, so any length is read (the first selective ack counts). Other extensions
+ * are skipped, as libtorrent and libutp do.
  */
 
 export const ST_DATA = 0;
@@ -25,7 +27,7 @@ export type UtpType = typeof ST_DATA | typeof ST_FIN | typeof ST_STATE | typeof 
 export const UTP_VERSION = 1;
 export const HEADER_BYTES = 20;
 export const EXT_SELECTIVE_ACK = 1;
-/** A selective ack longer than this covers more packets than any receive window we keep. */
+/** The longest selective ack we send (1024 packets: more than any reorder buffer we keep). */
 export const MAX_SACK_BYTES = 128;
 
 export const TYPE_NAMES = ['ST_DATA', 'ST_FIN', 'ST_STATE', 'ST_RESET', 'ST_SYN'] as const;
@@ -72,11 +74,7 @@ export function decodeUtpPacket(datagram: Buffer): UtpPacket {
     const length = datagram[at + 1]!;
     const start = at + 2;
     if (start + length > datagram.length) throw new UtpDecodeError('utp-extension', `uTP extension ${extension} of ${length} bytes runs past the packet`);
-    if (extension === EXT_SELECTIVE_ACK) {
-      if (length === 0 || length % 4 !== 0 || length > MAX_SACK_BYTES) throw new UtpDecodeError('utp-sack', `uTP selective ack of ${length} bytes (a multiple of 4 up to ${MAX_SACK_BYTES} expected)`);
-      if (sack) throw new UtpDecodeError('utp-sack', 'uTP packet with two selective acks');
-      sack = datagram.subarray(start, start + length);
-    }
+    if (extension === EXT_SELECTIVE_ACK && sack === undefined && length > 0) sack = datagram.subarray(start, start + length);
     extension = next;
     at = start + length;
   }

@@ -21,12 +21,14 @@ test('slow start doubles the window per round trip while the delay is under the 
   assert.ok(s.slowStart);
 });
 
-test('at the target the window stops growing; above it the window shrinks in proportion; never below one packet', () => {
+test('at the target the window stops growing; above it the window shrinks multiplicatively (LEDBAT++); never below one packet', () => {
   let s = { ...initialLedbat(config), cwnd: 100_000, slowStart: false };
   const at = onAck(s, { acked: 10_000, inFlight: 100_000, delayMicros: 100_000, saturated: true }, config);
   assert.equal(at.cwnd, 100_000);
-  const over = onAck(s, { acked: 100_000, inFlight: 100_000, delayMicros: 150_000, saturated: true }, config);
-  assert.equal(over.cwnd, 100_000 - 1500, 'half a target over: half the gain, negative, for a whole window acked');
+  const over = onAck(s, { acked: 10_000, inFlight: 100_000, delayMicros: 120_000, saturated: true }, config);
+  assert.equal(over.cwnd, 100_000 - 100_000 * 0.1 * 0.2, '20 % over the target, a tenth of the window acked: 2 % less');
+  const farOver = onAck(s, { acked: 100_000, inFlight: 100_000, delayMicros: 900_000, saturated: true }, config);
+  assert.equal(farOver.cwnd, 50_000, 'at most half the window per round trip');
   const under = onAck(s, { acked: 100_000, inFlight: 100_000, delayMicros: 0, saturated: true }, config);
   assert.equal(under.cwnd, 100_000 + 3000, 'at most GAIN bytes per round trip');
   s = { ...s, cwnd: 1200 };
