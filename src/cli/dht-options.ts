@@ -1,9 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeDhtState, encodeDhtState } from '../dht/saved-state.js';
-import type { MainlineDht } from '../mainline-dht.js';
 import { parsePeerAddress } from '../protocol/peer-address.js';
-import type { SessionDhtOptions } from '../session-dht.js';
+export { loadDhtState, saveDhtState } from '../dht/state-file.js';
 import { UsageError } from './units.js';
 
 /**
@@ -35,23 +32,6 @@ export function bootstrapNodes(given: { host: string; port: number }[], bind: st
   if (given.length > 0) return given;
   if (bind !== undefined && (bind.startsWith('127.') || bind === '::1')) return [];
   return DEFAULT_DHT_ROUTERS;
-}
-
-/** The routing table saved by an earlier run (nothing when there is none or it is unreadable). */
-export async function loadDhtState(file: string): Promise<Pick<SessionDhtOptions, 'nodeId' | 'savedNodes'>> {
-  const bytes = await readFile(file).catch(() => undefined);
-  if (!bytes) return {};
-  const state = decodeDhtState(bytes);
-  return { ...(state.id ? { nodeId: state.id } : {}), savedNodes: state.nodes };
-}
-
-/** Saves the node id and routing table (atomically: a torn file would only cost a bootstrap, but still). */
-export async function saveDhtState(file: string, dht: MainlineDht): Promise<void> {
-  const bytes = encodeDhtState({ id: dht.nodeId, nodes: dht.nodes() });
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.part`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, file);
 }
 
 /** Where `download` and `seed` keep the table: beside the resume data. */

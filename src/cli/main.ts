@@ -83,6 +83,8 @@ program
   .option('--rpc-auth <user:password>', 'require HTTP Basic authentication')
   .option('--rpc-host <name>', 'a host name the RPC answers to besides IP addresses and localhost (DNS rebinding protection); repeatable', collect)
   .option('--watch <dir>', 'add every .torrent dropped into this folder')
+  .option('--no-dht', 'no Mainline DHT (BEP 5; on by default, never for private torrents)')
+  .option('--dht-bootstrap <host:port>', 'bootstrap the DHT from this node (default: the well-known routers, none from a loopback --bind); repeatable', collect)
   .action(async (options) => (await import('./commands/daemon.js')).runDaemon(options));
 
 program

@@ -8,7 +8,9 @@ import type { TrackerTransport } from '../env/tracker-transport.js';
 import { type Magnet, parseMagnet } from '../protocol/magnet.js';
 import { type Metainfo, parseTorrent } from '../protocol/metainfo/index.js';
 import { moveInQueue } from '../policy/daemon-queue.js';
+import { loadDhtState, saveDhtState } from '../dht/state-file.js';
 import { Session } from '../session.js';
+import type { SessionDhtOptions } from '../session-dht.js';
 import { messageOf } from '../util/message-of.js';
 import { PathRefused, checkDownloadDir } from './allowed-paths.js';
 import { type SessionSettings, defaultSettings, encryptionMode, globalRates } from './settings.js';
@@ -30,6 +32,8 @@ export interface DaemonOptions {
   peerPort: number;
   /** Listen for peers on, and dial from, this address. */
   peerHost?: string;
+  /** The Mainline DHT's bootstrap nodes (and its saved table); undefined: no DHT (`--no-dht`). */
+  dht?: SessionDhtOptions;
   clock?: Clock;
   trackerTransport?: TrackerTransport;
   /** Each actor's inspection events, labelled with its torrent's infohash (the web UI's statecharts). */
@@ -109,7 +113,14 @@ export class Daemon {
       this.actor.send({ type: 'CLOSE' });
       await waitFor(this.actor, (x) => x.status === 'done');
     }
+    const dht = this.session?.dht;
+    if (dht) await saveDhtState(this.dhtStateFile(), dht).catch((err: unknown) => void process.stderr.write(`actorrent daemon: cannot save the DHT's table: ${messageOf(err)}\n`));
     await this.session?.close();
+  }
+
+  /** The DHT's node id and routing table, kept between runs. */
+  private dhtStateFile(): string {
+    return path.join(this.options.dataDir, 'dht.state');
   }
 
   /** The Daemon machine's work. */
@@ -144,6 +155,7 @@ export class Daemon {
       port: this.settings.peer_port,
       encryption: encryptionMode(this.settings.encryption),
       lsd: this.settings.lpd_enabled,
+      dht: this.options.dht && this.settings.dht_enabled ? { ...this.options.dht, ...(await loadDhtState(this.dhtStateFile())) } : undefined,
       clock: this.options.clock,
       trackerTransport: this.options.trackerTransport,
       inspect: this.options.inspect && ((event) => this.inspect(event)),

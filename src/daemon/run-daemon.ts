@@ -5,6 +5,7 @@ import { rpcDispatcher } from './rpc/methods.js';
 import { WatchFolder } from './watch-folder.js';
 import { WebUi } from './web/web-ui.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
+import type { SessionDhtOptions } from '../session-dht.js';
 
 /**
  * `actorrent daemon`: the Daemon with its HTTP port (RPC, web UI, metrics) and watch folder,
@@ -15,6 +16,8 @@ export interface DaemonRunOptions {
   downloadDir: string;
   peerPort: number;
   peerHost?: string;
+  /** The Mainline DHT's bootstrap nodes; undefined: no DHT. */
+  dht?: SessionDhtOptions;
   rpcPort: number;
   /** Default 127.0.0.1: the RPC and the web UI are reachable from this machine only unless told otherwise. */
   rpcBind: string;
@@ -42,6 +45,7 @@ export async function startDaemon(options: DaemonRunOptions): Promise<RunningDae
     downloadDir: options.downloadDir,
     peerPort: options.peerPort,
     peerHost: options.peerHost,
+    dht: options.dht,
     trackerTransport: options.trackerTransport,
     inspect: (label, event) => web.inspect(label, event),
   });

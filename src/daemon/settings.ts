@@ -27,6 +27,8 @@ export interface SessionSettings {
   encryption: 'required' | 'preferred' | 'allowed';
   pex_enabled: boolean;
   lpd_enabled: boolean;
+  /** With `--no-dht` the daemon has no DHT whatever this says; a change applies at the next start. */
+  dht_enabled: boolean;
   peer_limit_per_torrent: number;
   peer_limit_global: number;
   start_added_torrents: boolean;
@@ -56,6 +58,7 @@ export function defaultSettings(downloadDir: string, peerPort: number): SessionS
     encryption: 'preferred',
     pex_enabled: true,
     lpd_enabled: false,
+    dht_enabled: true,
     peer_limit_per_torrent: 50,
     peer_limit_global: 200,
     start_added_torrents: true,

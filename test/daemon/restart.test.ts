@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { until } from '../support/until.js';
 import { cleanups, makeTorrent, rawRpc, startLoopbackTracker, startSeeder, tempDir } from './daemon-fixture.js';
@@ -110,6 +110,10 @@ test('restart after SIGKILL: paused stays paused, seeding seeds, the half-downlo
   assert.ok(fetched[2]! >= missing && fetched[2]! <= missing + 4 * 16 * 1024, `fetched ${fetched[2]} of the ${missing} missing bytes`);
   assert.deepEqual(await readFile(path.join(downloadDir, 'half.bin')), half.contents[0]);
   const stopped = new Promise((resolve) => second.child.on('exit', (code, signal) => resolve(code ?? signal)));
+  const session = JSON.parse((await rawRpc(second.url, JSON.stringify({ method: 'session-get', arguments: { fields: ['dht-enabled'] } }))).text) as { arguments: Record<string, unknown> };
+  assert.equal(session.arguments['dht-enabled'], true, 'the DHT is on by default (no bootstrap from a loopback --bind)');
   second.child.kill('SIGTERM');
   assert.equal(await stopped, 143);
+  // A clean stop keeps the DHT's node id and table for the next run.
+  assert.ok((await stat(path.join(dataDir, 'dht.state'))).isFile(), 'dht.state saved in the data folder');
 });

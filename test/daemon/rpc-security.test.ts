@@ -144,7 +144,7 @@ test('unknown methods and malformed bodies get Transmission-style errors in both
 test('the daemon binds the RPC and web UI to 127.0.0.1 unless told otherwise', { timeout: 30_000 }, async (t) => {
   const later = cleanups(t);
   const dir = await tempDir(later);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'daemon', '--data', path.join(dir, 'data'), '--download-dir', path.join(dir, 'dl'), '--port', '0', '--rpc-port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'daemon', '--data', path.join(dir, 'data'), '--download-dir', path.join(dir, 'dl'), '--port', '0', '--rpc-port', '0', '--no-dht'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 25_000,
   });

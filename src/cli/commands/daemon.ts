@@ -5,6 +5,7 @@ import { messageOf } from '../../util/message-of.js';
 import { VERSION } from '../../version.js';
 import { CliError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
+import { bootstrapNodes, parseBootstrap } from '../dht-options.js';
 import { parseBind, parsePort } from '../network-options.js';
 import { UsageError } from '../units.js';
 
@@ -19,6 +20,9 @@ export interface DaemonCommandOptions {
   rpcAuth?: string;
   rpcHost?: string[];
   watch?: string;
+  /** `--no-dht` gives false. */
+  dht?: boolean;
+  dhtBootstrap?: string[];
 }
 
 export async function runDaemon(options: DaemonCommandOptions): Promise<void> {
@@ -28,6 +32,7 @@ export async function runDaemon(options: DaemonCommandOptions): Promise<void> {
     downloadDir: path.resolve(options.downloadDir ?? defaultDownloadDir()),
     peerPort: parsePort(options.port),
     peerHost: options.bind === undefined ? undefined : parseBind(options.bind),
+    dht: options.dht === false ? undefined : { bootstrap: bootstrapNodes((options.dhtBootstrap ?? []).map(parseBootstrap), options.bind) },
     rpcPort: parsePort(options.rpcPort),
     rpcBind: parseBind(options.rpcBind),
     rpcAuth: options.rpcAuth,

@@ -154,7 +154,7 @@ const fields: Record<string, Field> = {
   peers_getting_from_us: ({ entry }) => entry.peers().filter((p) => !p.amChoking && p.peerInterested).length,
   peers_from: ({ entry, key }) => {
     const from: Record<string, number> = { from_cache: 0, from_dht: 0, from_incoming: 0, from_lpd: 0, from_ltep: 0, from_pex: 0, from_tracker: 0 };
-    const sources: Record<string, string> = { incoming: 'from_incoming', lsd: 'from_lpd', pex: 'from_pex', tracker: 'from_tracker', magnet: 'from_ltep' };
+    const sources: Record<string, string> = { incoming: 'from_incoming', lsd: 'from_lpd', dht: 'from_dht', pex: 'from_pex', tracker: 'from_tracker', magnet: 'from_ltep' };
     for (const p of entry.peers()) {
       const slot = sources[p.source];
       if (slot) from[slot]!++;
