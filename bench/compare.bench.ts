@@ -15,7 +15,7 @@ import { simCase } from './compare/case-sim.js';
 import { startupCase } from './compare/case-startup.js';
 import { swarmCase } from './compare/case-swarm.js';
 import { trackerCase } from './compare/case-tracker.js';
-import { largeCase, transferCase } from './compare/case-transfer.js';
+import { largeCase, transferCase, utpCase } from './compare/case-transfer.js';
 import { ROOT, readConfig } from './compare/config.js';
 import { type BenchCase, type Ctx, say } from './compare/context.js';
 import { clients, machine, missing } from './compare/env-info.js';
@@ -27,7 +27,7 @@ import { rewriteReadme } from './readme-table.js';
 
 // Start-up first, while nothing else has warmed or filled the machine; the large payload after
 // the transfer it is compared with.
-const CASES: BenchCase[] = [startupCase, checkCase, transferCase, largeCase, swarmCase, trackerCase, simCase, daemonCase];
+const CASES: BenchCase[] = [startupCase, checkCase, transferCase, largeCase, utpCase, swarmCase, trackerCase, simCase, daemonCase];
 
 const config = readConfig();
 const ctx: Ctx = { config, clients: clients(), missing: [], previous: [] };

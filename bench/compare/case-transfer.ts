@@ -124,3 +124,26 @@ export const largeCase: BenchCase = {
     }
   },
 };
+
+/** uTP: actorrent → actorrent and libtorrent → libtorrent, both over loopback uTP only, 256 MiB. */
+export const utpCase: BenchCase = {
+  id: 'utp',
+  async run(ctx) {
+    const { utpMiB: mib, runs } = ctx.config;
+    const p = await payload(mib, ctx.config.pieceLength);
+    say(`  transfer ${mib} MiB over uTP, 1 seeder → 1 leecher, ${runs} run(s) each`);
+    const ours = await measureClient(actorrentPeer(ctx, 'disable', 'utp'), p, runs);
+    const lt = ctx.clients.libtorrent ? await measureClient(libtorrentPeer(ctx, 'utp'), p, runs) : undefined;
+    return [
+      makeCase({
+        id: 'transfer-utp',
+        title: `${mib} MiB over loopback uTP, 1 seeder → 1 leecher, wall time to verified data`,
+        unit: 's',
+        actorrent: { ...ours.time, name: `${ours.time.name}, uTP` },
+        anchor: lt?.time ?? notInstalled(ctx, 'libtorrent', 'libtorrent'),
+        target: { text: '≤ 0.5× libtorrent over uTP', on: 'ratio', op: '<=', bound: 0.5 },
+        notes: ['actorrent with --transport utp --encryption disable; libtorrent with TCP off both ways'],
+      }),
+    ];
+  },
+};

@@ -11,6 +11,8 @@ export interface BenchConfig {
   /** Runs per case; each case reports the median. */
   runs: number;
   transferMiB: number;
+  /** The uTP transfer (libtorrent's uTP is slow on loopback: 18 MB/s). */
+  utpMiB: number;
   /** The second size of the leecher-RSS case ("flat from 512 MiB to 4 GiB"). */
   largeMiB: number;
   swarmMiB: number;
@@ -51,6 +53,7 @@ export function readConfig(): BenchConfig {
     quick,
     runs: int('BENCH_RUNS', quick ? 1 : 3),
     transferMiB: int('BENCH_TRANSFER_MIB', quick ? 64 : 512),
+    utpMiB: int('BENCH_UTP_MIB', quick ? 32 : 256),
     largeMiB: int('BENCH_LARGE_MIB', quick ? 128 : 4096),
     swarmMiB: int('BENCH_SWARM_MIB', quick ? 64 : 256),
     swarmLeechers: int('BENCH_SWARM_LEECHERS', quick ? 2 : 8),

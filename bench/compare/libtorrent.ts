@@ -9,7 +9,7 @@ import { type Proc, start } from './procs.js';
 import { tempRoot } from './payload.js';
 
 const SCRIPT = String.raw`
-"""lt.py seed|leech|check TORRENT DIR SECONDS [PEER|-] [TRACKER|-] [stay]
+"""lt.py seed|leech|check TORRENT DIR SECONDS [PEER|-] [TRACKER|-] [stay|-] [utp]
 
 seed:  checks DIR, prints {"event":"seeding","checkSeconds"}, serves until SECONDS or SIGTERM.
 leech: downloads into DIR (dialling PEER, announcing to TRACKER), prints {"event":"complete",
@@ -33,6 +33,7 @@ mode, torrent, save_path, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float
 peer = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
 tracker = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] != "-" else None
 stay = len(sys.argv) > 7 and sys.argv[7] == "stay"
+utp = len(sys.argv) > 8 and sys.argv[8] == "utp"
 deadline = time.monotonic() + seconds
 
 ses = lt.session({
@@ -42,6 +43,9 @@ ses = lt.session({
     "allow_multiple_connections_per_ip": True,
     "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
 })
+if utp:  # uTP only: TCP off both ways
+    ses.apply_settings({"enable_outgoing_utp": True, "enable_incoming_utp": True,
+                        "enable_outgoing_tcp": False, "enable_incoming_tcp": False})
 while ses.listen_port() == 0 and time.monotonic() < deadline:
     time.sleep(0.01)
 emit(event="listening", port=ses.listen_port())
@@ -110,10 +114,12 @@ export interface LtOptions {
   tracker?: string;
   /** A leecher keeps serving after it completes (the swarm). */
   stay?: boolean;
+  /** uTP only (TCP off). */
+  utp?: boolean;
   label: string;
 }
 
 export function startLibtorrent(o: LtOptions): Proc {
-  const args = [o.mode, o.torrent, o.dir, String(o.seconds), o.peer ?? '-', o.tracker ?? '-', o.stay ? 'stay' : '-'];
+  const args = [o.mode, o.torrent, o.dir, String(o.seconds), o.peer ?? '-', o.tracker ?? '-', o.stay ? 'stay' : '-', o.utp ? 'utp' : '-'];
   return start([PYTHON, script(), ...args], { label: o.label, seconds: o.seconds + 10 });
 }

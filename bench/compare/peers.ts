@@ -24,9 +24,9 @@ export interface PeerClient {
 }
 
 /** `encryption`: `--encryption` for both peers (default: the CLI's, prefer). */
-export function actorrentPeer(ctx: Ctx, encryption?: 'prefer' | 'require' | 'disable'): PeerClient {
+export function actorrentPeer(ctx: Ctx, encryption?: 'prefer' | 'require' | 'disable', transport?: 'utp' | 'tcp'): PeerClient {
   const tracker = (o: PeerOptions) => (o.tracker ? ['--tracker', o.tracker] : []);
-  const flags = [...PEER_FLAGS, ...(encryption ? ['--encryption', encryption] : [])];
+  const flags = [...PEER_FLAGS, ...(encryption ? ['--encryption', encryption] : []), ...(transport ? ['--transport', transport] : [])];
   return {
     name: actorrentName(ctx),
     seeder: (p, o) => start(actorrentCommand(['seed', p.torrent, '-o', p.dataDir, ...flags, ...tracker(o)]), o),
@@ -37,12 +37,13 @@ export function actorrentPeer(ctx: Ctx, encryption?: 'prefer' | 'require' | 'dis
   };
 }
 
-export function libtorrentPeer(ctx: Ctx): PeerClient {
+export function libtorrentPeer(ctx: Ctx, transport?: 'utp'): PeerClient {
+  const utp = transport === 'utp';
   return {
-    name: libtorrentName(ctx),
-    seeder: (p, o) => startLibtorrent({ mode: 'seed', torrent: p.torrent, dir: p.dataDir, ...o }),
+    name: utp ? `${libtorrentName(ctx)}, uTP` : libtorrentName(ctx),
+    seeder: (p, o) => startLibtorrent({ mode: 'seed', torrent: p.torrent, dir: p.dataDir, utp, ...o }),
     seederReady: seededOnPort,
-    leecher: (p, dir, o) => startLibtorrent({ mode: 'leech', torrent: p.torrent, dir, ...o }),
+    leecher: (p, dir, o) => startLibtorrent({ mode: 'leech', torrent: p.torrent, dir, utp, ...o }),
   };
 }
 

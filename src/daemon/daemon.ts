@@ -38,7 +38,7 @@ export interface DaemonOptions {
   trackerTransport?: TrackerTransport;
   /** Each actor's inspection events, labelled with its torrent's infohash (the web UI's statecharts). */
   inspect?: (label: string, event: InspectionEvent) => void;
-  /** How often a seeding torrent's ratio and idle limits are looked at; default 1000 ms. */
+  /** How often a seeding torrent's ratio and idle limits are looked at; default 5 s. */
   tickMs?: number;
 }
 
