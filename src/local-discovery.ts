@@ -1,7 +1,7 @@
 import { Observable, share } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
-import { type LsdCounts, type LsdEmitted, lsdMachine } from './actors/lsd.js';
+import { type LsdCounts, type LsdEmitted, lsdCounts, lsdMachine } from './actors/lsd.js';
 import type { Clock } from './env/clock.js';
 import { type LsdSocketFactory, udpLsdSocket } from './env/lsd-socket.js';
 
@@ -61,7 +61,7 @@ export class LocalDiscovery {
   }
 
   counts(): LsdCounts {
-    return { ...this.actor.getSnapshot().context.counts };
+    return lsdCounts(this.actor);
   }
 
   /** Closes the socket. */

@@ -1,6 +1,7 @@
 import { Observable, share } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
-import { type DhtCounts, type DhtNodeEmitted, type DhtNodeInput, dhtNodeMachine } from './actors/dht-node.js';
+import { type DhtNodeEmitted, type DhtNodeInput, dhtNodeMachine } from './actors/dht-node.js';
+import { type DhtStats, dhtNodeId, dhtNodes, dhtOpened, dhtStats } from './actors/dht-node-queries.js';
 import { SYSTEM_IDS } from './actors/ids.js';
 import type { Clock } from './env/clock.js';
 import { type DhtSocketFactory, udpDhtSocket } from './env/dht-socket.js';
@@ -31,21 +32,7 @@ export interface MainlineDhtOptions {
   onPeers?: (infoHash: string, peers: PeerContact[]) => void;
 }
 
-export interface DhtStats {
-  state: 'starting' | 'bootstrapping' | 'ready' | 'waiting' | 'stopped' | 'failed';
-  port: number;
-  nodeId: string;
-  nodes: number;
-  buckets: number;
-  goodNodes: number;
-  torrentsStored: number;
-  peersStored: number;
-  tracked: number;
-  lookupsRunning: number;
-  /** Our queries waiting for an answer (at most 256). */
-  queriesInFlight: number;
-  counts: DhtCounts;
-}
+export type { DhtStats } from './actors/dht-node-queries.js';
 
 export class MainlineDht {
   /** `ready`, `failed`, `peers`, `lookup-done`, `warning`. */
@@ -82,13 +69,11 @@ export class MainlineDht {
 
   /** Resolves once the socket is open (with the port), rejects if it cannot be. */
   async opened(): Promise<number> {
-    const snapshot = await waitFor(this.actor, (s) => s.context.socket !== undefined || s.status !== 'active', { timeout: 10_000 });
-    if (!snapshot.context.socket) throw new Error(snapshot.context.error ?? 'the DHT could not start');
-    return snapshot.context.socket.port;
+    return dhtOpened(this.actor);
   }
 
   get nodeId(): Buffer {
-    return this.actor.getSnapshot().context.self;
+    return dhtNodeId(this.actor);
   }
 
   /** Looks the infohash up now and every 15 minutes (sooner while nobody is found); `announce` also announces us. */
@@ -106,46 +91,12 @@ export class MainlineDht {
   }
 
   stats(): DhtStats {
-    const snapshot = this.actor.getSnapshot();
-    const c = snapshot.context;
-    const now = this.options.clock.now();
-    const buckets = c.table.describe(now);
-    const state =
-      snapshot.status !== 'active'
-        ? snapshot.matches('failed')
-          ? 'failed'
-          : 'stopped'
-        : snapshot.matches('starting')
-          ? 'starting'
-          : snapshot.matches({ running: { routing: 'ready' } })
-            ? 'ready'
-            : snapshot.matches({ running: { routing: 'waiting' } })
-              ? 'waiting'
-              : snapshot.matches('running')
-                ? 'bootstrapping'
-                : 'stopped';
-    return {
-      state,
-      port: c.socket?.port ?? 0,
-      nodeId: c.self.toString('hex'),
-      nodes: c.table.size,
-      buckets: buckets.length,
-      goodNodes: buckets.reduce((n, b) => n + b.good, 0),
-      torrentsStored: c.store.torrentCount,
-      peersStored: c.store.peerCount,
-      tracked: c.tracked.size,
-      lookupsRunning: c.lookups.size,
-      queriesInFlight: c.transactions.size,
-      counts: { ...c.counts },
-    };
+    return dhtStats(this.actor, this.options.clock.now());
   }
 
   /** The routing table's nodes, to save and pass back as `savedNodes` next time. */
   nodes(): NodeContact[] {
-    return this.actor
-      .getSnapshot()
-      .context.table.all()
-      .map(({ id, host, port }) => ({ id, host, port }));
+    return dhtNodes(this.actor);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
+import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Clock } from '../env/clock.js';
 import type { LsdSocket } from '../env/lsd-socket.js';
 import {
@@ -259,4 +259,9 @@ function randomCookie(rng: () => number): string {
   return Math.floor(rng() * 0x1_0000_0000)
     .toString(16)
     .padStart(8, '0');
+}
+
+/** LocalDiscovery's read of the counts (nothing outside src/actors reads a machine's context). */
+export function lsdCounts(actor: ActorRefFrom<typeof lsdMachine>): LsdCounts {
+  return { ...actor.getSnapshot().context.counts };
 }

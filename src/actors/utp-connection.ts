@@ -1,4 +1,5 @@
-import { type ActorRefFrom, assign, setup } from 'xstate';
+import { type ActorRefFrom, assign, createActor, setup } from 'xstate';
+import type { UtpLifecycleEvent, UtpLifecycleFactory, UtpLifecycleInput } from '../engine/utp/lifecycle.js';
 
 /**
  * The lifecycle of one uTP connection (BEP 29). The machine decides; the packet path (the
@@ -15,28 +16,9 @@ import { type ActorRefFrom, assign, setup } from 'xstate';
  * Timers are `after` delays on the actor's clock, so the simulator drives them.
  */
 
-export type UtpLifecycleState = 'synSent' | 'synReceived' | 'connected' | 'closed' | 'reset' | 'timedOut';
-
-export interface UtpConnectionInput {
-  initiator: boolean;
-  connectTimeoutMs: number;
-  /** How long a sent FIN waits for its ack before the connection is given up. */
-  finTimeoutMs?: number;
-  /** Called on entering each state (the final ones with why). */
-  onState: (state: UtpLifecycleState, reason?: string) => void;
-  /** Our FIN is due (the writer ended and everything queued went out). */
-  sendFin: () => void;
-}
-
-export type UtpConnectionEvent =
-  | { type: 'SYN_ACKED' }
-  | { type: 'DATA' }
-  | { type: 'END' }
-  | { type: 'FIN_ACKED' }
-  | { type: 'FIN_RECEIVED' }
-  | { type: 'RESET' }
-  | { type: 'TIMED_OUT'; reason: string }
-  | { type: 'DESTROY' };
+export type { UtpLifecycleState } from '../engine/utp/lifecycle.js';
+export type UtpConnectionInput = UtpLifecycleInput;
+export type UtpConnectionEvent = UtpLifecycleEvent;
 
 interface UtpConnectionContext {
   input: UtpConnectionInput;
@@ -117,3 +99,15 @@ export const utpConnectionMachine = setup({
 });
 
 export type UtpConnectionActor = ActorRefFrom<typeof utpConnectionMachine>;
+
+/** The engine's UtpLifecycleFactory: one machine per connection, on the connection's clock. */
+export const startUtpConnection: UtpLifecycleFactory = (input, clock) => {
+  const actor = createActor(utpConnectionMachine, { clock, input });
+  actor.start();
+  return {
+    send: (event) => {
+      if (actor.getSnapshot().status === 'active') actor.send(event);
+    },
+    stop: () => actor.stop(),
+  };
+};

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { PeerTransportKind } from '../policy/transport-order.js';
 
 /** A byte stream to one peer: a TCP socket here, a simulated link in the simulator. */
 export interface PeerSocket extends Duplex {
@@ -9,7 +10,7 @@ export interface PeerSocket extends Duplex {
   readonly transport?: PeerTransportKind;
 }
 
-export type PeerTransportKind = 'tcp' | 'utp';
+export type { PeerTransportKind } from '../policy/transport-order.js';
 
 /** The transport under a connection, through any layer above it (an MSE stream forwards its socket's). */
 export function transportOf(socket: PeerSocket): PeerTransportKind {

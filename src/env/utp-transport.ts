@@ -5,6 +5,7 @@ import type { Listener, PeerSocket, Transport } from './transport.js';
 import type { DatagramSocket } from './udp-socket.js';
 import { SharedUdpPorts } from './udp-ports.js';
 import { UtpEndpoint, type UtpEndpointOptions } from '../engine/utp/endpoint.js';
+import { startUtpConnection } from '../actors/utp-connection.js';
 
 export interface UtpTransportOptions extends Partial<Omit<UtpEndpointOptions, 'clock'>> {
   /** The UDP ports, shared with the DHT (default: a registry of real sockets of its own). */
@@ -40,6 +41,7 @@ export function createUtpTransport(options: UtpTransportOptions = {}): UtpTransp
   const endpointOptions: UtpEndpointOptions = {
     ...options,
     clock,
+    lifecycle: startUtpConnection,
     rng: options.rng ?? Math.random,
     micros: options.micros ?? (real ? () => Math.floor(performance.now() * 1000) : undefined),
     defer: options.defer ?? (real ? (fn) => void setImmediate(fn) : undefined),

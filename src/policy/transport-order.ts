@@ -1,4 +1,5 @@
-import type { PeerTransportKind } from '../env/transport.js';
+/** What carries a peer connection's bytes. */
+export type PeerTransportKind = 'tcp' | 'utp';
 
 /**
  * Which transports a peer connection may use, and in what order we dial (`--transport`). Pure.

@@ -3,6 +3,7 @@ import { DEFAULT_UTP_ADMISSION, type UtpAdmissionLimits, admitSyn } from '../../
 import { maxPayload } from '../../policy/utp/packet-size.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { ST_RESET, ST_SYN, type UtpPacket, decodeUtpPacket, encodeUtpPacket } from '../../protocol/utp/packet.js';
+import type { UtpLifecycleFactory } from './lifecycle.js';
 import { DEFAULT_UTP_CONFIG, type UtpConnectionConfig, UtpSocket, type UtpSocketHost } from './utp-socket.js';
 
 /** What the endpoint sends and receives through: one channel of a UDP port (src/env/datagram-port.ts). */
@@ -12,6 +13,8 @@ export interface DatagramLink {
 
 export interface UtpEndpointOptions {
   clock: Clock;
+  /** Each connection's lifecycle machine (src/actors/utp-connection.ts: `startUtpConnection`). */
+  lifecycle: UtpLifecycleFactory;
   /** Microseconds for timestamps; default the clock's ms × 1000 (the simulator's). */
   micros?: () => number;
   /** Runs a function after the datagrams being delivered now (default: a 0 ms timer on `clock`). */
@@ -169,6 +172,7 @@ export class UtpEndpoint {
       firstSeq: Math.floor(this.options.rng() * 0x10000) & 0xffff,
       synSeq,
       config: { ...DEFAULT_UTP_CONFIG, ...this.options.config, connectTimeoutMs, mss: this.options.mss ?? maxPayload(host) },
+      lifecycle: this.options.lifecycle,
     });
     // A socket may reach a final state inside its constructor (never in practice); register only live ones.
     if (socket.state === 'synSent' || socket.state === 'synReceived') this.connections.set(k, socket);

@@ -1,6 +1,4 @@
 import { Duplex } from 'node:stream';
-import { createActor } from 'xstate';
-import { type UtpConnectionActor, type UtpLifecycleState, utpConnectionMachine } from '../../actors/utp-connection.js';
 import type { Clock } from '../../env/clock.js';
 import type { PeerSocket } from '../../env/transport.js';
 import { addDelaySample, delayAboveBase, emptyDelayHistory, type DelayHistory } from '../../policy/utp/delay-history.js';
@@ -9,6 +7,7 @@ import { DUP_THRESHOLD, lostBySack } from '../../policy/utp/loss.js';
 import { type RttEstimate, addRttSample, retransmitTimeout } from '../../policy/utp/rtt.js';
 import { ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, type UtpPacket, type UtpType, encodeUtpHeader, sackedSeqs } from '../../protocol/utp/packet.js';
 import { seqAdd, seqLess } from '../../protocol/utp/seq.js';
+import type { UtpLifecycle, UtpLifecycleEvent, UtpLifecycleFactory, UtpLifecycleState } from './lifecycle.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { type InFlightPacket, SendBuffer } from './send-buffer.js';
 
@@ -62,6 +61,8 @@ export interface UtpSocketInit {
   /** When accepting: the SYN's sequence number (our first ack). */
   synSeq?: number;
   config: UtpConnectionConfig;
+  /** The connection's lifecycle machine (src/actors/utp-connection.ts: `startUtpConnection`). */
+  lifecycle: UtpLifecycleFactory;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -100,7 +101,7 @@ export class UtpSocket extends Duplex implements PeerSocket {
   private readonly ledbatConfig: LedbatConfig;
   private readonly out: SendBuffer;
   private readonly in: ReceiveBuffer;
-  private readonly lifecycle: UtpConnectionActor;
+  private readonly lifecycle: UtpLifecycle;
   private ledbat: Ledbat;
   private rtt: RttEstimate = { rttVar: 0 };
   private delays: DelayHistory;
@@ -149,16 +150,15 @@ export class UtpSocket extends Duplex implements PeerSocket {
     });
     this.connected.catch(() => undefined);
     this.state = init.initiator ? 'synSent' : 'synReceived';
-    this.lifecycle = createActor(utpConnectionMachine, {
-      clock: init.host.clock,
-      input: {
+    this.lifecycle = init.lifecycle(
+      {
         initiator: init.initiator,
         connectTimeoutMs: init.config.connectTimeoutMs,
         onState: (state, reason) => this.enter(state, reason),
         sendFin: () => this.sendFin(),
       },
-    });
-    this.lifecycle.start();
+      init.host.clock,
+    );
     if (init.initiator) {
       const syn = this.out.sent(ST_SYN, EMPTY, this.host.clock.now());
       this.transmit(syn);
@@ -481,8 +481,8 @@ export class UtpSocket extends Duplex implements PeerSocket {
 
   // ─── lifecycle ────────────────────────────────────────────────────────────
 
-  private signal(event: Parameters<UtpConnectionActor['send']>[0]): void {
-    if (this.lifecycle.getSnapshot().status === 'active') this.lifecycle.send(event);
+  private signal(event: UtpLifecycleEvent): void {
+    this.lifecycle.send(event);
   }
 
   private isFinal(): boolean {
