@@ -2,18 +2,17 @@ import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, setup, st
 import { MetadataAssembly } from '../engine/metadata-assembly.js';
 import { type MetadataFetchSignal, metadataFetcher, requestMetadataPiece } from '../engine/metadata-fetcher.js';
 import { ExtensionHub } from '../engine/peer-extensions.js';
-import { PeerWire, type WireTap } from '../engine/peer-wire.js';
+import type { WireTap } from '../engine/peer-wire.js';
 import { DEFAULT_MAX_QUEUED_REQUESTS } from '../engine/upload-engine.js';
 import type { Clock } from '../env/clock.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import type { PeerSocket, Transport } from '../env/transport.js';
 import type { DialCandidate } from '../policy/dial-book.js';
-import type { Handshake } from '../protocol/wire/index.js';
 import { parsePeerAddress } from '../protocol/peer-address.js';
-import { socketAddress } from '../util/socket-address.js';
 import { VERSION } from '../version.js';
 import { type OutgoingEncryption, clientMachine } from './client.js';
 import { peerMachine } from './peer.js';
+import { type PeerConnection, type WireTapPeer, openPeerConnection } from './peer-connection.js';
 import {
   type PeerRegistry,
   admitPeer,
@@ -22,7 +21,6 @@ import {
   connectionCount,
   connectionsOf,
   emptyRegistry,
-  nextKey,
   peerBanned,
 } from './peer-registry.js';
 import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
@@ -69,7 +67,7 @@ export interface MetadataFetchInput {
   maxMetadataSize?: number;
   /** How long a metadata request may stay unanswered (default 10 s). */
   requestTimeoutMs?: number;
-  wireTap?: (peer: { key: string; address: string; direction: 'incoming' | 'outgoing' }) => WireTap | undefined;
+  wireTap?: (peer: WireTapPeer) => WireTap | undefined;
   /** Message Stream Encryption of our dials; without it we dial in plaintext. */
   encryption?: Omit<OutgoingEncryption, 'infoHash'>;
   /** Our DHT node's UDP port, told to peers in BEP 5 `port` messages; undefined without a DHT (or for a private torrent). */
@@ -84,7 +82,7 @@ export interface MetadataFetchOutput {
 
 export type MetadataFetchEvent =
   | MetadataFetchSignal
-  | { type: 'PEER.CONNECTION'; socket: PeerSocket; direction: 'incoming' | 'outgoing'; source?: string; handshake?: Handshake; rest?: Buffer }
+  | ({ type: 'PEER.CONNECTION' } & PeerConnection)
   | { type: 'PEER.READY'; key: string; remotePeerId: Buffer; fast: boolean; client?: string }
   | { type: 'PEER.CLOSED'; key: string; reason: string }
   | { type: 'ADD_PEERS'; peers: { host: string; port: number }[]; source: string }
@@ -170,13 +168,8 @@ export const metadataFetchMachine = setup({
       },
     }),
     acceptConnection: assign(({ context, spawn, self }, connection: Ev<'PEER.CONNECTION'>) => {
-      const address = socketAddress(connection.socket);
-      const key = nextKey(context.registry, address);
-      const tap = context.wireTap?.({ key, address, direction: connection.direction });
-      if (tap && connection.handshake) tap('in', connection.handshake);
-      const wire = new PeerWire(connection.socket, { clock: context.clock, expectHandshake: connection.handshake === undefined, initialBytes: connection.rest, tap });
       const hub = context.hub;
-      hub.attach({ key, address, direction: connection.direction, wire });
+      const { key, address, wire, entry } = openPeerConnection(connection, context);
       const actor = spawn('peer', {
         id: key,
         input: {
@@ -193,8 +186,7 @@ export const metadataFetchMachine = setup({
       });
       actor.on('connected', ({ remote, client }) => self.send({ type: 'PEER.READY', key, remotePeerId: remote.peerId, fast: remote.flags.fastExtension, client }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
-      const source = connection.source ?? connection.direction;
-      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor }) };
+      return { registry: connectionAdded(context.registry, { ...entry, actor }) };
     }),
     refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
     registerPeer: enqueueActions(({ context, enqueue }, ready: Ev<'PEER.READY'>) => {

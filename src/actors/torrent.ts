@@ -1,19 +1,16 @@
 import { type ActorRefFrom, assign, emit, enqueueActions, fromPromise, sendTo, setup, stopChild, waitFor } from 'xstate';
 import type { DownloadEngine } from '../engine/download-engine.js';
 import type { ExtensionHub } from '../engine/peer-extensions.js';
-import { PeerWire, type WireTap } from '../engine/peer-wire.js';
+import type { WireTap } from '../engine/peer-wire.js';
 import type { UploadEngine } from '../engine/upload-engine.js';
 import type { RateLimiter } from '../engine/token-bucket.js';
 import type { Clock } from '../env/clock.js';
 import type { Hasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
-import { type PeerSocket, type Transport, transportOf } from '../env/transport.js';
+import type { PeerSocket, Transport } from '../env/transport.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
-import type { Handshake } from '../protocol/wire/index.js';
 import type { TorrentStorage } from '../storage/storage.js';
-import { socketAddress } from '../util/socket-address.js';
 import { clientMachine, type OutgoingEncryption } from './client.js';
-import { encryptionOf } from '../env/mse-socket.js';
 import { type DownloaderReport, downloaderMachine } from './downloader.js';
 import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
@@ -28,7 +25,6 @@ import {
   connectionCount,
   connectionsOf,
   emptyRegistry,
-  nextKey,
   peerBanned,
   turnoverCandidate,
 } from './peer-registry.js';
@@ -36,6 +32,7 @@ import { type EngineReport, createTorrentEngines } from './torrent-engines.js';
 import { createTorrentExtensions, pexInput } from './torrent-extensions.js';
 import { type TrackerClientEmitted, trackerClientMachine } from './tracker-client.js';
 import { uploaderMachine } from './uploader.js';
+import { type PeerConnection, type WireTapPeer, openPeerConnection } from './peer-connection.js';
 
 /**
  * The Torrent owns one torrent's lifecycle. While `active`, two regions run side by side:
@@ -100,22 +97,14 @@ export interface TorrentInput {
   dhtPort?: number;
 }
 
-/** A connection as a wire tap sees it; `encryption` only when it went through an MSE handshake. */
-export interface WireTapPeer {
-  key: string;
-  address: string;
-  direction: 'incoming' | 'outgoing';
-  encryption?: 'rc4' | 'mse-plaintext';
-  /** Only for uTP connections (TCP is the default and left out, so TCP traces are unchanged). */
-  transport?: 'utp';
-}
+export type { WireTapPeer } from './peer-connection.js';
 
 export type TorrentEvent =
   | FileManagerReport
   | DownloaderReport
   | EngineReport
   /** `source`: where an outgoing peer's address came from (tracker, pex, lsd, manual…). */
-  | { type: 'PEER.CONNECTION'; socket: PeerSocket; direction: 'incoming' | 'outgoing'; source?: string; handshake?: Handshake; rest?: Buffer }
+  | ({ type: 'PEER.CONNECTION' } & PeerConnection)
   | { type: 'PEER.READY'; key: string; remotePeerId: Buffer; fast: boolean; client?: string }
   | { type: 'PEER.INTERESTED'; key: string }
   | { type: 'PEER.CLOSED'; key: string; reason: string }
@@ -233,22 +222,9 @@ export const torrentMachine = setup({
     recordError: assign({ error: (_, message: string) => message }),
     emitFailure: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'failed' })),
     acceptConnection: assign(({ context, spawn, self }, connection: Ev<'PEER.CONNECTION'>) => {
-      const address = socketAddress(connection.socket);
-      const key = nextKey(context.registry, address);
-      const encryption = encryptionOf(connection.socket);
-      const utp = transportOf(connection.socket) === 'utp' ? { transport: 'utp' as const } : {};
-      const tap = context.wireTap?.({ key, address, direction: connection.direction, ...(encryption === 'none' ? {} : { encryption }), ...utp });
-      // The server read an incoming handshake before the torrent was known: show it to the tap first.
-      if (tap && connection.handshake) tap('in', connection.handshake);
-      const wire = new PeerWire(connection.socket, {
-        clock: context.clock,
-        expectHandshake: connection.handshake === undefined,
-        initialBytes: connection.rest,
-        tap,
-      });
       const download = context.download;
       const extensions = context.extensions;
-      extensions.attach({ key, address, direction: connection.direction, wire });
+      const { key, address, wire, entry } = openPeerConnection(connection, { ...context, hub: extensions });
       const actor = spawn('peer', {
         id: key,
         input: {
@@ -269,8 +245,7 @@ export const torrentMachine = setup({
       );
       actor.on('interested', () => self.send({ type: 'PEER.INTERESTED', key }));
       actor.on('closed', ({ reason }) => self.send({ type: 'PEER.CLOSED', key, reason }));
-      const source = connection.source ?? connection.direction;
-      return { registry: connectionAdded(context.registry, { key, address, direction: connection.direction, source, since: context.clock.now(), wire, actor, ...(encryption === 'none' ? {} : { encryption }), ...utp }) };
+      return { registry: connectionAdded(context.registry, { ...entry, actor }) };
     }),
     refuseConnection: (_, socket: PeerSocket) => socket.destroy(),
     makeRoom: ({ context }) => {
