@@ -12,7 +12,9 @@ import { decodeUdpRequest, encodeUdpResponse } from '../../src/protocol/tracker/
 import { settleWithin } from '../support/child-output.js';
 import { type CliEvent, type CliProcess, type CliResult, runCli, startCli } from '../support/cli.js';
 
-const LOOPBACK = ['--port', '0', '--bind', '127.0.0.1', '--json'];
+// --no-lsd: on one host LSD has the seeder dial the leecher too, and the duplicate rule may keep that
+// connection instead of ours; these tests check who connected to whom (LSD has its own tests).
+const LOOPBACK = ['--port', '0', '--bind', '127.0.0.1', '--json', '--no-lsd'];
 
 /** A folder payload (nested, with a zero-length file and a short last piece) and its torrent. */
 function makeSwarmFolder(trackers: string[] = []) {
