@@ -24,21 +24,32 @@ export interface StatelyInspector extends SessionObserver {
 
 /** Events kept for a browser that connects late (as the package's relay does). */
 const REPLAY = 200;
+/**
+ * Announcements of live actors, kept apart from the recent events: with LSD, the DHT and many peers
+ * the 200 recent events can be all chatter, and a late browser must still learn every actor.
+ */
+const LIVE_ACTORS = 2000;
 const SOCKET_PATH = '/events';
 
 export async function startStatelyInspector(options: { port?: number; log?: (line: string) => void } = {}): Promise<StatelyInspector> {
   const replay: string[] = [];
+  const liveActors = new Map<string, string>();
   const server = await LoopbackServer.start({
     port: options.port ?? 0,
     socketPath: SOCKET_PATH,
     pages: { '/': { contentType: 'text/html; charset=utf-8', body: statelyBridgePage(SOCKET_PATH) } },
-    onConnection: (ws) => replay.forEach((message) => ws.send(message)),
+    onConnection: (ws) => {
+      const recent = new Set(replay);
+      liveActors.forEach((message) => recent.has(message) || ws.send(message));
+      replay.forEach((message) => ws.send(message));
+    },
   }).catch((err: unknown) => {
     throw new ObserverError(`cannot start the inspector relay: ${messageOf(err)}`);
   });
   const relay: Parameters<typeof createInspector>[0] = {
     send(event: StatelyInspectionEvent) {
       const message = JSON.stringify(event);
+      trackLiveActor(liveActors, event, message);
       replay.push(message);
       if (replay.length > REPLAY) replay.shift();
       server.broadcast(message);
@@ -63,6 +74,16 @@ export async function startStatelyInspector(options: { port?: number; log?: (lin
       await server.close();
     },
   };
+}
+
+function trackLiveActor(liveActors: Map<string, string>, event: StatelyInspectionEvent, message: string): void {
+  if (event.type === '@xstate.actor') {
+    liveActors.set(event.sessionId, message);
+    if (liveActors.size > LIVE_ACTORS) liveActors.delete(liveActors.keys().next().value as string);
+    return;
+  }
+  const status = event.type === '@xstate.snapshot' ? (event.snapshot as { status?: string } | undefined)?.status : undefined;
+  if (status === 'done' || status === 'error' || status === 'stopped') liveActors.delete(event.sessionId);
 }
 
 function forward(inspector: ReturnType<typeof createInspector>, refs: ActorStandIns, label: string, event: InspectionEvent): void {

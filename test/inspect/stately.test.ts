@@ -52,3 +52,35 @@ test('--inspect relay: prints the URL, hands loopback clients the events (late o
     await inspector.close();
   }
 });
+
+test('--inspect relay: a late client still learns every live actor after more than 200 events of chatter, and not the stopped ones', { timeout: 20_000 }, async () => {
+  const inspector = await startStatelyInspector({ log: () => undefined });
+  const toggle = createMachine({ id: 'chatty', initial: 'a', states: { a: { on: { FLIP: 'b' } }, b: { on: { FLIP: 'a' } } } });
+  let ws: WebSocket | undefined;
+  try {
+    const quiet = createActor(machine, { inspect: (e) => inspector.inspect!('quiet', e) }).start();
+    const gone = createActor(machine, { inspect: (e) => inspector.inspect!('gone', e) }).start();
+    gone.stop();
+    const chatty = createActor(toggle, { inspect: (e) => inspector.inspect!('chatty', e) }).start();
+    for (let i = 0; i < 300; i++) chatty.send({ type: 'FLIP' });
+
+    const received: Record<string, unknown>[] = [];
+    const client = new WebSocket(`ws://127.0.0.1:${inspector.port}/events`);
+    ws = client;
+    const sawLast = new Promise<void>((resolve) =>
+      client.on('message', (data) => {
+        received.push(JSON.parse(data.toString()) as Record<string, unknown>);
+        if (received.length >= 202) resolve();
+      }),
+    );
+    await settleWithin(sawLast, 10_000, () => `only ${received.length} events`);
+    const announced = received.filter((e) => e['type'] === '@xstate.actor').map((e) => String(e['sessionId']));
+    assert.deepEqual(announced.map((id) => id.split(' ')[0]).sort(), ['chatty', 'quiet']);
+    assert.equal(received.length, 202, 'the two live actors and the 200 recent events');
+    quiet.stop();
+    chatty.stop();
+  } finally {
+    ws?.terminate();
+    await inspector.close();
+  }
+});
