@@ -5,6 +5,7 @@ export {
   type AddTorrentOptions,
   type FileProgress,
   type PeerInfo,
+  type PieceView,
   type SessionOptions,
   type TorrentProgress,
   type TorrentSessionEvent,
@@ -12,6 +13,8 @@ export {
   type TransferStats,
 } from './session.js';
 export type { ResumeVerdict } from './storage/resume-file.js';
+export { piecePriorities, type FilePieces } from './policy/file-priorities.js';
+export type { PiecePriority } from './policy/piece-picker.js';
 export type { WireTap } from './engine/peer-wire.js';
 export type { ServerEmitted } from './actors/server.js';
 export { parseTorrent, type Metainfo, type TorrentFile, MetainfoError } from './protocol/metainfo/index.js';

@@ -11,10 +11,13 @@ import { MetadataFetchHandle } from './metadata-fetch-handle.js';
 import {
   type FileProgress,
   type PeerInfo,
+  type PieceView,
   type TorrentActor,
   type TorrentProgress,
   type TorrentState,
+  checkProgress,
   haveBitfield,
+  pieceAvailability,
   pieceStates,
   torrentComplete,
   torrentEngineLimits,
@@ -29,7 +32,6 @@ import {
   transferStats,
 } from './actors/torrent-queries.js';
 import type { WireTap } from './engine/peer-wire.js';
-import type { PieceState } from './policy/piece-picker.js';
 import type { RateLimiter } from './engine/token-bucket.js';
 import type { Handshake } from './protocol/wire/index.js';
 import { ResumeSaver } from './resume-saver.js';
@@ -117,6 +119,11 @@ export interface AddTorrentOptions {
   maxPeers?: number;
   /** Only these pieces (a bitfield, as trustedHave) are fetched; complete once they are all verified. Default: all. */
   wanted?: Uint8Array;
+  /**
+   * Each piece's priority, -1 low, 0 normal, 1 high (`piecePriorities` in src/policy/file-priorities.ts
+   * derives them from file priorities): new pieces of a higher priority are started first. Default: all normal.
+   */
+  priorities?: Int8Array;
   /** Bytes per second for this torrent, over all its peers; undefined = unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -143,7 +150,7 @@ export interface AddTorrentOptions {
 /** The torrent's own events, and the session's about it (resume data that could not be saved). */
 export type TorrentSessionEvent = TorrentEmitted | { type: 'warning'; message: string };
 
-export type { FileProgress, PeerInfo, TorrentProgress, TorrentState, TransferStats } from './actors/torrent-queries.js';
+export type { FileProgress, PeerInfo, PieceView, TorrentProgress, TorrentState, TransferStats } from './actors/torrent-queries.js';
 export type { FetchedMetadata, MetadataFetchHandle, MetadataFetchProgress } from './metadata-fetch-handle.js';
 
 /** What a magnet link gives to fetch its metadata with. */
@@ -219,9 +226,29 @@ export class TorrentHandle {
     return haveBitfield(this.actor);
   }
 
-  /** Each piece's state (untouched, partial, verifying, have) and whether it is wanted. */
-  pieces(): { state: PieceState; wanted: boolean }[] {
+  /** Each piece's state (untouched, partial, verifying, have), whether it is wanted, and its priority. */
+  pieces(): PieceView[] {
     return pieceStates(this.actor);
+  }
+
+  /** Per piece, how many connected peers have it; -1 for the pieces we have. */
+  availability(): number[] {
+    return pieceAvailability(this.actor);
+  }
+
+  /** The share of the pieces the initial hash check has looked at, 0…1 (1 once it is over). */
+  checkProgress(): number {
+    return checkProgress(this.actor);
+  }
+
+  /**
+   * Changes the file selection while the torrent runs, no restart: the pieces to fetch (undefined: all)
+   * and their priorities (undefined: all normal), as in AddTorrentOptions. Newly wanted pieces are
+   * fetched (a complete torrent downloads again, events `incomplete` then `complete`); requests for
+   * pieces no longer wanted are cancelled.
+   */
+  setFileSelection(selection: { wanted?: Uint8Array; priorities?: Int8Array }): void {
+    this.actor.send({ type: 'SET_SELECTION', wanted: selection.wanted, priorities: selection.priorities });
   }
 
   /** Every open connection: address, client, the four choke / interest flags, rates and totals. */
@@ -447,6 +474,7 @@ export class Session {
         trustedHave: options.trustedHave,
         knownHave: options.knownHave,
         wanted: options.wanted,
+        priorities: options.priorities,
         uploadLimit: options.uploadLimit,
         downloadLimit: options.downloadLimit,
         uploadLimiter: options.uploadLimiter,

@@ -9,14 +9,18 @@ import { messageOf } from '../util/message-of.js';
  * Which queued torrents may run is the Daemon machine's call (`ADMIT` / `QUEUE`, src/actors/daemon.ts).
  *
  *   settle ─▶ stopped | queued | failed          (where an idle torrent belongs: error? wanted?)
- *   queued ──ADMIT──▶ running: metadata? ─▶ preparing ─▶ checking ─▶ downloading ─▶ seeding
+ *   queued ──ADMIT──▶ running: metadata? ─▶ preparing ─▶ checking ─▶ downloading ⇄ seeding (INCOMPLETE: more files wanted)
  *   running ──STOP / QUEUE / failed / seed limit──▶ halting ──▶ settle
  *   running ──VERIFY──▶ restarting ──▶ running (hashing everything)
  *   stopped | queued ──VERIFY──▶ verifying (check, then halt) ──▶ settle
  *   any ──CHANGE──▶ changing (halt, apply, run again if it ran) ;  any ──CLOSE──▶ closing ──▶ closed
  *
+ * Files wanted and priorities are no CHANGE: they go to the running TorrentHandle as they are.
+ *
  * The seed ratio / idle limits are looked at every `seedLimitCheckMs` while seeding (an `after`
- * delay on the actor's clock); the decision itself is the pure src/policy/seed-limits.ts.
+ * delay on the actor's clock), and only while one applies (LIMITS_CHANGED says to look again): a
+ * daemon's hundreds of unlimited seeds have no timer. The decision itself is the pure
+ * src/policy/seed-limits.ts.
  */
 
 export interface DaemonTorrentWork {
@@ -34,6 +38,8 @@ export interface DaemonTorrentWork {
   persistStopped(stopped: boolean): void;
   /** Why the seeding torrent should stop now (its ratio or idle limit), or undefined. */
   seedLimitReached(): 'ratio' | 'idle' | undefined;
+  /** A ratio or idle limit applies (the torrent's own or the session's). */
+  seedLimited(): boolean;
 }
 
 export interface DaemonTorrentInput {
@@ -81,6 +87,10 @@ export type DaemonTorrentEvent =
   /** From the running TorrentHandle. */
   | { type: 'CHECKED'; complete: boolean }
   | { type: 'COMPLETE' }
+  /** The handle downloads again: a new file selection wants pieces it lacks. */
+  | { type: 'INCOMPLETE' }
+  /** The torrent's or the session's seed ratio / idle limits changed. */
+  | { type: 'LIMITS_CHANGED' }
   | { type: 'RUN_FAILED'; message: string };
 
 /** Ratio and idle limits count in minutes (Transmission's units): a look every 5 s is precise enough and keeps 200 idle seeds cheap. */
@@ -108,6 +118,7 @@ export const daemonTorrentMachine = setup({
     needsMetadata: ({ context }) => !context.work.hasMetadata(),
     everythingWanted: ({ event }) => event.type === 'CHECKED' && event.complete,
     seedLimitReached: ({ context }) => context.work.seedLimitReached() !== undefined,
+    seedLimited: ({ context }) => context.work.seedLimited(),
     resumeRunning: ({ context }) => context.resumeRunning,
     moreChanges: ({ context }) => context.changes.length > 0,
   },
@@ -238,8 +249,12 @@ export const daemonTorrentMachine = setup({
           // Told once: the periodic look at the limits re-enters only `watching`, so the daemon (its
           // queue and its state file) hears nothing while nothing changes.
           entry: 'tellDaemon',
-          initial: 'watching',
+          on: { INCOMPLETE: 'downloading', LIMITS_CHANGED: '.deciding' },
+          initial: 'deciding',
           states: {
+            deciding: { always: [{ guard: 'seedLimited', target: 'watching' }, { target: 'unlimited' }] },
+            /** No ratio or idle limit applies: nothing to look at until one is set. */
+            unlimited: {},
             watching: {
               after: {
                 SEED_LIMIT_CHECK: [

@@ -13,7 +13,11 @@ import { SmartBan, blockDigests } from '../policy/smart-ban.js';
  * reports the bans. The block traffic itself runs in the engine.
  *
  *   stage:    waitingForCheck ──CHECKED──▶ fetching ──(all wanted pieces verified)──▶ complete
+ *                                              ◀──(SET_SELECTION wants more)──
  *   activity: running ⇄ paused
+ *
+ * SET_SELECTION changes the file selection (wanted pieces, priorities) while running: the engine
+ * fetches what is newly wanted, and the new counts go to the Torrent (`DOWNLOAD.SELECTION`).
  */
 
 export interface DownloaderInput {
@@ -31,12 +35,16 @@ export type DownloaderEvent =
   | { type: 'PIECE_VERIFIED'; index: number }
   | { type: 'PIECE_FAILED'; index: number }
   | { type: 'PAUSE' }
-  | { type: 'RESUME' };
+  | { type: 'RESUME' }
+  /** A new file selection: the pieces to fetch (undefined: all) and their priorities (undefined: all normal). */
+  | { type: 'SET_SELECTION'; wanted?: Uint8Array; priorities?: Int8Array };
 
 /** What the Downloader tells its parent (the Torrent); `have` / `total` count wanted pieces after the event. */
 export type DownloaderReport =
   | { type: 'DOWNLOAD.CHECKED'; have: number; total: number }
   | { type: 'DOWNLOAD.VERIFIED'; index: number; have: number; total: number }
+  /** The selection changed: the wanted pieces we have, of those wanted now. */
+  | { type: 'DOWNLOAD.SELECTION'; have: number; total: number }
   /** `peers`: the keys of the connections that sent blocks of the piece. */
   | { type: 'DOWNLOAD.FAILED'; index: number; peers: string[] }
   | { type: 'DOWNLOAD.BANNED'; peerId: string; address: string; reason: string };
@@ -65,6 +73,7 @@ export const downloaderMachine = setup({
   delays: { TIMEOUT_CHECK: ({ context }) => context.timeoutCheckMs },
   guards: {
     complete: ({ context }) => context.engine.isComplete(),
+    incomplete: ({ context }) => !context.engine.isComplete(),
   },
   actions: {
     addPeer: ({ context }, peer: PeerHandle) => context.engine.addPeer(peer),
@@ -73,6 +82,8 @@ export const downloaderMachine = setup({
     reportChecked: sendParent(({ context }): DownloaderReport => ({ type: 'DOWNLOAD.CHECKED', ...context.engine.progress() })),
     checkTimeouts: ({ context }) => context.engine.checkTimeouts(),
     pause: ({ context }) => context.engine.pause(),
+    setSelection: ({ context }, selection: { wanted?: Uint8Array; priorities?: Int8Array }) => context.engine.setSelection(selection.wanted, selection.priorities),
+    reportSelection: sendParent(({ context }): DownloaderReport => ({ type: 'DOWNLOAD.SELECTION', ...context.engine.progress() })),
     resume: ({ context }) => context.engine.resume(),
     /**
      * Before the engine frees the piece's blocks: whoever sent a block that differs from the good one
@@ -133,7 +144,10 @@ export const downloaderMachine = setup({
           after: { TIMEOUT_CHECK: { target: 'fetching', reenter: true, actions: 'checkTimeouts' } },
         },
         /** Every wanted piece is verified. Peers are still registered: a block nobody requested still closes its sender. */
-        complete: {},
+        complete: {
+          // Only a new selection can want more.
+          always: { guard: 'incomplete', target: 'fetching' },
+        },
       },
     },
     activity: {
@@ -148,6 +162,7 @@ export const downloaderMachine = setup({
   on: {
     PEER_ADDED: { actions: { type: 'addPeer', params: ({ event }) => event.peer } },
     PEER_REMOVED: { actions: { type: 'removePeer', params: ({ event }) => event.key } },
+    SET_SELECTION: { actions: [{ type: 'setSelection', params: ({ event }) => event }, 'reportSelection'] },
     PIECE_VERIFIED: {
       actions: [
         { type: 'judgeVerified', params: ({ event }) => event.index },

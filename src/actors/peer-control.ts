@@ -30,19 +30,28 @@ export function peerClient(actor: PeerActor): string | undefined {
   return actor.getSnapshot().context.client;
 }
 
+/**
+ * The state of one of the active state's regions ('unchoked', 'yes', ...); undefined before or after
+ * it. A property read rather than `matches()`: the engines ask for every block and every verified piece.
+ */
+function activeRegion(actor: PeerActor, region: keyof PeerFlags): string | undefined {
+  const value = actor.getSnapshot().value;
+  return typeof value === 'object' && 'active' in value ? value.active[region] : undefined;
+}
+
 export function peerControl(actor: PeerActor): PeerControl {
   return {
     get amChoking() {
-      return !actor.getSnapshot().matches({ active: { amChoking: 'unchoked' } });
+      return activeRegion(actor, 'amChoking') !== 'unchoked';
     },
     get amInterested() {
-      return actor.getSnapshot().matches({ active: { amInterested: 'yes' } });
+      return activeRegion(actor, 'amInterested') === 'yes';
     },
     get peerChoking() {
-      return !actor.getSnapshot().matches({ active: { peerChoking: 'unchoked' } });
+      return activeRegion(actor, 'peerChoking') !== 'unchoked';
     },
     get peerInterested() {
-      return actor.getSnapshot().matches({ active: { peerInterested: 'yes' } });
+      return activeRegion(actor, 'peerInterested') === 'yes';
     },
     command: (type) => actor.send({ type }),
     onChoke: (listener) => {

@@ -15,6 +15,7 @@ export interface TorrentEnginesInput {
   clock: Clock;
   rng: () => number;
   wanted?: Uint8Array;
+  priorities?: Int8Array;
   pipelineDepth?: number;
   uploadLimit?: number;
   downloadLimit?: number;
@@ -42,6 +43,7 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     pieceLength: meta.pieceLength,
     totalLength: meta.length,
     wanted: input.wanted,
+    priorities: input.priorities,
     clock,
     rng: input.rng,
     pipelineDepth: input.pipelineDepth,

@@ -1,5 +1,5 @@
 import type { ActorRefFrom } from 'xstate';
-import type { PieceState } from '../policy/piece-picker.js';
+import type { PiecePriority, PieceState } from '../policy/piece-picker.js';
 import { hasBit } from '../util/bits.js';
 import { pieceSize } from '../protocol/metainfo/piece-size.js';
 import { type PeerFlags, peerClient, peerFlags, peerStage } from './peer-control.js';
@@ -123,10 +123,32 @@ export function haveBitfield(actor: TorrentActor): Uint8Array {
   return actor.getSnapshot().context.download.haveBitfield();
 }
 
-/** Each piece's state, and whether it is wanted. */
-export function pieceStates(actor: TorrentActor): { state: PieceState; wanted: boolean }[] {
+/** What the piece map shows of one piece. */
+export interface PieceView {
+  state: PieceState;
+  wanted: boolean;
+  /** -1 low, 0 normal, 1 high: the highest of its wanted files'. */
+  priority: PiecePriority;
+}
+
+/** Each piece's state, whether it is wanted, and its priority. */
+export function pieceStates(actor: TorrentActor): PieceView[] {
   const { download, meta } = actor.getSnapshot().context;
-  return Array.from({ length: meta.pieceCount }, (_, i) => ({ state: download.pieceState(i), wanted: download.isWanted(i) }));
+  return Array.from({ length: meta.pieceCount }, (_, i) => ({ state: download.pieceState(i), wanted: download.isWanted(i), priority: download.priority(i) }));
+}
+
+/** Per piece, how many connected peers have it; -1 for the pieces we have (Transmission's `availability`). */
+export function pieceAvailability(actor: TorrentActor): number[] {
+  const { download, meta } = actor.getSnapshot().context;
+  return Array.from({ length: meta.pieceCount }, (_, i) => (download.have(i) ? -1 : download.availability(i)));
+}
+
+/** The share of the pieces the initial check has looked at, 0…1; 1 once it is over. */
+export function checkProgress(actor: TorrentActor): number {
+  const snapshot = actor.getSnapshot();
+  if (!snapshot.matches({ active: { data: 'checking' } })) return 1;
+  const total = snapshot.context.meta.pieceCount;
+  return total > 0 ? Math.min(1, snapshot.context.check.checked / total) : 1;
 }
 
 /** Every open connection, handshaken or not. */

@@ -39,6 +39,7 @@ import { type PeerConnection, type WireTapPeer, openPeerConnection } from './pee
  *
  *   data:     checking ──▶ downloading ──(last wanted piece verified)──▶ complete ──▶ seeding
  *                                                                          └─(no seeding)──▶ stopping
+ *                             ◀──────────(SET_SELECTION wants pieces we lack)──────────────┘
  *   activity: running ──PAUSE──▶ paused ──RESUME──▶ running
  *
  * so a piece whose write finishes while paused is still verified and counted, and pausing a
@@ -66,6 +67,8 @@ export interface TorrentInput {
    * are never requested and the torrent is complete once every wanted piece is verified. Default: all.
    */
   wanted?: Uint8Array;
+  /** Each piece's priority (-1 low, 0 normal, 1 high): higher ones are started first. Default: all normal. */
+  priorities?: Int8Array;
   /** Dials peers (the Client actor). */
   transport: Transport;
   /** Announces to the torrent's trackers; without it the torrent uses only the peers it is given. */
@@ -114,6 +117,8 @@ export type TorrentEvent =
   | { type: 'RESUME' }
   /** Announce to the trackers now (the daemon's torrent_reannounce); the tracker client keeps its minimum interval. */
   | { type: 'REANNOUNCE' }
+  /** A new file selection while running (wanted pieces, their priorities); undefined: all, all normal. */
+  | { type: 'SET_SELECTION'; wanted?: Uint8Array; priorities?: Int8Array }
   | { type: 'STOP' };
 
 export type TorrentEmitted =
@@ -129,6 +134,8 @@ export type TorrentEmitted =
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'complete' }
+  /** A new file selection wants pieces we lack: downloading again after `complete`. */
+  | { type: 'incomplete'; have: number; total: number }
   | { type: 'failed'; message: string }
   | { type: 'tracker'; event: TrackerClientEmitted };
 
@@ -140,6 +147,8 @@ export interface TorrentContext extends TorrentInput {
   registry: PeerRegistry;
   tracker?: ActorRefFrom<typeof trackerClientMachine>;
   error?: string;
+  /** Pieces looked at by the initial check so far (written by the check as it goes, without a transition each). */
+  check: { checked: number };
 }
 
 type Ev<T extends TorrentEvent['type']> = Extract<TorrentEvent, { type: T }>;
@@ -170,6 +179,7 @@ export const torrentMachine = setup({
   },
   guards: {
     everythingFound: (_, counts: { have: number; total: number }) => counts.have === counts.total,
+    wantsMore: (_, counts: { have: number; total: number }) => counts.have < counts.total,
     shouldSeed: ({ context }) => context.seed,
     roomForPeer: ({ context }) => connectionCount(context.registry) < (context.maxPeers ?? 50),
     /** An incoming peer (its handshake read) may replace one that has done nothing for a while. */
@@ -219,6 +229,9 @@ export const torrentMachine = setup({
     }),
     emitComplete: emit({ type: 'complete' as const }),
     tellUploaderSeeding: sendTo('uploader', { type: 'SEEDING' as const }),
+    tellUploaderLeeching: sendTo('uploader', { type: 'LEECHING' as const }),
+    forwardSelection: sendTo('downloader', (_, selection: Ev<'SET_SELECTION'>) => selection),
+    emitIncomplete: emit((_, counts: { have: number; total: number }) => ({ type: 'incomplete' as const, have: counts.have, total: counts.total })),
     recordError: assign({ error: (_, message: string) => message }),
     emitFailure: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'failed' })),
     acceptConnection: assign(({ context, spawn, self }, connection: Ev<'PEER.CONNECTION'>) => {
@@ -324,6 +337,7 @@ export const torrentMachine = setup({
     ...createTorrentEngines(input, (report) => self.send(report)),
     extensions: createTorrentExtensions(input),
     registry: emptyRegistry,
+    check: { checked: 0 },
   }),
   invoke: [
     {
@@ -336,6 +350,7 @@ export const torrentMachine = setup({
         trustedHave: context.trustedHave,
         knownHave: context.knownHave,
         hasher: context.hasher,
+        onCheckProgress: (checked: number) => (context.check.checked = checked),
       }),
     },
     {
@@ -411,13 +426,23 @@ export const torrentMachine = setup({
                   target: 'complete',
                   actions: [{ type: 'emitVerified', params: ({ event }) => event }, 'tellTrackerCompleted'],
                 },
+                // The selection shrank to pieces we have.
+                'DOWNLOAD.SELECTION': { guard: { type: 'everythingFound', params: ({ event }) => event }, target: 'complete' },
               },
             },
             complete: {
               entry: ['emitComplete', 'tellUploaderSeeding'],
               always: [{ guard: 'shouldSeed', target: 'seeding' }, { target: '#torrent.stopping' }],
             },
-            seeding: {},
+            seeding: {
+              on: {
+                'DOWNLOAD.SELECTION': {
+                  guard: { type: 'wantsMore', params: ({ event }) => event },
+                  target: 'downloading',
+                  actions: ['tellUploaderLeeching', { type: 'emitIncomplete', params: ({ event }) => event }],
+                },
+              },
+            },
           },
         },
         activity: {
@@ -466,6 +491,7 @@ export const torrentMachine = setup({
     'DOWNLOAD.BANNED': { actions: { type: 'banPeer', params: ({ event }) => event } },
     ADD_PEERS: { actions: { type: 'addPeers', params: ({ event }) => event } },
     REANNOUNCE: { actions: 'tellTrackerReannounce' },
+    SET_SELECTION: { actions: { type: 'forwardSelection', params: ({ event }) => event } },
     'TRACKER.EVENT': { actions: { type: 'emitTrackerEvent', params: ({ event }) => event.event } },
     PIECE_WRITTEN: { actions: { type: 'verifyPiece', params: ({ event }) => event.index } },
     PIECE_ASSEMBLED: { actions: { type: 'storePiece', params: ({ event }) => event } },

@@ -10,8 +10,12 @@ import { type PeerStats, rechoke } from '../policy/choker.js';
  * between rounds gets a free slot at once rather than waiting up to 10 s. Paused, every peer is
  * choked (with BEP 6, what they had queued is rejected) until RESUME, which rechokes at once.
  *
- *   mode:     leeching ──SEEDING──▶ seeding
- *   activity: running ⇄ paused
+ *   mode:     leeching ──SEEDING──▶ seeding ──LEECHING──▶ leeching   (a new file selection wants more)
+ *   activity: running (alone ⇄ rechoking) ⇄ paused
+ *
+ * With no peer there is nothing to choke: `alone` has no timer, so an idle torrent (a daemon's
+ * hundreds of seeds) costs no transition every 10 s. The rounds keep the times they had (every 10 s
+ * from when `running` was entered) and their count, as if the ones with nobody had run.
  */
 
 export interface UploaderInput {
@@ -29,12 +33,17 @@ export type UploaderEvent =
   | { type: 'PEER_REMOVED'; key: string }
   | { type: 'PEER_INTERESTED'; key: string }
   | { type: 'SEEDING' }
+  | { type: 'LEECHING' }
   | { type: 'RECHOKE' }
   | { type: 'PAUSE' }
   | { type: 'RESUME' };
 
 export interface UploaderContext extends UploaderInput {
   round: number;
+  /** When `running` was last entered: rounds fall every interval from then. */
+  anchor: number;
+  /** When the last peer left (rounds skipped since are counted when one comes). */
+  aloneSince: number;
   optimistic?: string;
   unchokedSince: ReadonlyMap<string, number>;
   /** When each choked peer was last choked (or added): the optimistic slot goes to who waited longest. */
@@ -42,6 +51,7 @@ export interface UploaderContext extends UploaderInput {
 }
 
 const seedingMode = stateIn({ mode: 'seeding' });
+const intervalOf = (context: UploaderContext) => context.rechokeIntervalMs ?? 10_000;
 
 export const uploaderMachine = setup({
   types: {
@@ -49,10 +59,18 @@ export const uploaderMachine = setup({
     context: {} as UploaderContext,
     events: {} as UploaderEvent,
   },
-  delays: { RECHOKE_INTERVAL: ({ context }) => context.rechokeIntervalMs ?? 10_000 },
+  delays: {
+    /** Until the next round on the grid that starts at `anchor`. */
+    RECHOKE_INTERVAL: ({ context }) => {
+      const interval = intervalOf(context);
+      return interval - ((context.clock.now() - context.anchor) % interval);
+    },
+  },
   guards: {
     freeSlot: ({ context }) => context.engine.handles().filter((p) => !p.control.amChoking).length < (context.slots ?? 4) + 1,
     seeding: seedingMode,
+    hasPeers: ({ context }) => context.engine.handles().length > 0,
+    noPeers: ({ context }) => context.engine.handles().length === 0,
   },
   actions: {
     addPeer: assign(({ context }, peer: PeerHandle) => {
@@ -91,11 +109,19 @@ export const uploaderMachine = setup({
       const unchoke = new Set(result.unchoked);
       return { round: context.round + 1, optimistic: result.optimistic, ...applyChoking(context, peers, (key) => !unchoke.has(key), now) };
     }),
+    anchorRounds: assign(({ context }) => ({ anchor: context.clock.now() })),
+    markAlone: assign(({ context }) => ({ aloneSince: context.clock.now() })),
+    /** The rounds that fell while nobody was there count, so the optimistic unchoke keeps its rhythm. */
+    countSkippedRounds: assign(({ context }) => {
+      const interval = intervalOf(context);
+      const passed = (t: number) => Math.floor((t - context.anchor) / interval);
+      return { round: context.round + passed(context.clock.now()) - passed(context.aloneSince) };
+    }),
     chokeAll: assign(({ context }) => ({ ...applyChoking(context, context.engine.handles(), () => true, context.clock.now()) })),
   },
 }).createMachine({
   id: 'uploader',
-  context: ({ input }) => ({ ...input, round: 0, unchokedSince: new Map(), chokedSince: new Map() }),
+  context: ({ input }) => ({ ...input, round: 0, anchor: input.clock.now(), aloneSince: input.clock.now(), unchokedSince: new Map(), chokedSince: new Map() }),
   type: 'parallel',
   on: {
     PEER_ADDED: { actions: { type: 'addPeer', params: ({ event }) => event.peer } },
@@ -106,18 +132,27 @@ export const uploaderMachine = setup({
       initial: 'leeching',
       states: {
         leeching: { on: { SEEDING: 'seeding' } },
-        seeding: {},
+        seeding: { on: { LEECHING: 'leeching' } },
       },
     },
     activity: {
       initial: 'running',
       states: {
         running: {
-          after: {
-            RECHOKE_INTERVAL: [
-              { guard: 'seeding', target: 'running', reenter: true, actions: { type: 'rechoke', params: { seeding: true } } },
-              { target: 'running', reenter: true, actions: { type: 'rechoke', params: { seeding: false } } },
-            ],
+          entry: 'anchorRounds',
+          initial: 'alone',
+          states: {
+            /** No peers: no rounds until one comes. */
+            alone: { entry: 'markAlone', always: { guard: 'hasPeers', target: 'rechoking', actions: 'countSkippedRounds' } },
+            rechoking: {
+              always: { guard: 'noPeers', target: 'alone' },
+              after: {
+                RECHOKE_INTERVAL: [
+                  { guard: 'seeding', target: 'rechoking', reenter: true, actions: { type: 'rechoke', params: { seeding: true } } },
+                  { target: 'rechoking', reenter: true, actions: { type: 'rechoke', params: { seeding: false } } },
+                ],
+              },
+            },
           },
           on: {
             PEER_INTERESTED: { guard: 'freeSlot', actions: { type: 'unchokeNewcomer', params: ({ event }) => event.key } },

@@ -303,14 +303,10 @@ export class Daemon {
     }
   }
 
-  /** Files wanted / unwanted and priorities; a running torrent restarts with the new selection. */
-  async setFiles(entry: TorrentEntry, request: Pick<AddRequest, 'filesWanted' | 'filesUnwanted' | 'priorityHigh' | 'priorityLow' | 'priorityNormal'>): Promise<void> {
-    const selectionChanges = request.filesWanted !== undefined || request.filesUnwanted !== undefined;
-    if (!selectionChanges) {
-      this.applyFileChoices(entry, request);
-      return this.changed(entry);
-    }
-    await entry.restartAround(() => this.applyFileChoices(entry, request));
+  /** Files wanted / unwanted and priorities; a running torrent takes the new selection as it runs (no restart). */
+  setFiles(entry: TorrentEntry, request: Pick<AddRequest, 'filesWanted' | 'filesUnwanted' | 'priorityHigh' | 'priorityLow' | 'priorityNormal'>): void {
+    this.applyFileChoices(entry, request);
+    entry.applyFileSelection();
     this.changed(entry);
   }
 
@@ -346,12 +342,14 @@ export class Daemon {
   updateSettings(changes: Partial<SessionSettings>): void {
     Object.assign(this.settings, changes);
     this.applyGlobalLimits();
+    for (const entry of this.entries.values()) entry.seedLimitsChanged();
     this.changed();
   }
 
   /** A torrent's settings changed (limits, labels, seed limits…). */
   torrentChanged(entry: TorrentEntry): void {
     entry.applyLimits();
+    entry.seedLimitsChanged();
     this.changed(entry);
   }
 

@@ -6,10 +6,10 @@ import { AdjustableLimiter } from '../engine/adjustable-limiter.js';
 import type { Clock } from '../env/clock.js';
 import type { Magnet } from '../protocol/magnet.js';
 import { type Metainfo, parseTorrent } from '../protocol/metainfo/index.js';
-import type { MetadataFetchHandle, PeerInfo, Session, TorrentHandle, TorrentSessionEvent } from '../session.js';
-import type { PieceState } from '../policy/piece-picker.js';
+import type { MetadataFetchHandle, PeerInfo, PieceView, Session, TorrentHandle, TorrentSessionEvent } from '../session.js';
 import { type SeedLimitInput, seedLimitReached } from '../policy/seed-limits.js';
-import { byteLength } from '../util/bits.js';
+import { piecePriorities } from '../policy/file-priorities.js';
+import { byteLength, hasBit } from '../util/bits.js';
 import type { SavedTorrent, StateStore } from './state-store.js';
 import { type ByteProgress, type FileSpan, byteProgress, fileSpans, wantedPieces } from './torrent-layout.js';
 import { SPEED_UNIT_BYTES } from './settings.js';
@@ -71,6 +71,8 @@ export class TorrentEntry {
   private readonly downLimiter: AdjustableLimiter;
   private readonly upLimiter: AdjustableLimiter;
   private lastActivityMs: number;
+  /** This run's payload bytes, as the last idle look saw them. */
+  private movedAtLastLook = 0;
   private runStartedMs = 0;
   /** The peers the metadata fetch met: dialled by the download, as the CLI does. */
   private metadataPeers: { host: string; port: number }[] = [];
@@ -179,8 +181,26 @@ export class TorrentEntry {
     return this.handle?.peers() ?? [];
   }
 
-  pieceStates(): { state: PieceState; wanted: boolean }[] | undefined {
+  pieceStates(): PieceView[] | undefined {
     return this.handle?.pieces();
+  }
+
+  /** Per piece, how many connected peers have it, -1 for the pieces we have (0 for the others when not running). */
+  availability(): number[] {
+    if (this.handle) return this.handle.availability();
+    if (!this.meta) return [];
+    const have = this.have;
+    return Array.from({ length: this.meta.pieceCount }, (_, i) => (hasBit(have, i) ? -1 : 0));
+  }
+
+  /** The share of the pieces hashed so far while checking, 0…1 (0 before the check starts). */
+  checkProgress(): number {
+    return this.handle?.checkProgress() ?? 0;
+  }
+
+  /** The saved files wanted and priorities go to the running torrent at once (no restart). */
+  applyFileSelection(): void {
+    this.handle?.setFileSelection(this.fileSelection());
   }
 
   /** The live handle, for the web UI's piece map and statecharts. */
@@ -200,11 +220,18 @@ export class TorrentEntry {
     return { uploaded: this.saved.uploaded_ever + (p?.uploaded ?? 0), downloaded: this.saved.downloaded_ever + (p?.downloaded ?? 0) };
   }
 
-  /** Milliseconds since data last moved (for the idle seeding limit). */
+  /**
+   * Milliseconds since data last moved (for the idle seeding limit). Bytes moved since the last look
+   * count as moving now: looks stop while no limit applies, and a limit set later must not find a
+   * busy torrent idle.
+   */
   idleMs(): number {
-    const r = this.rates();
-    if (r.down > 0 || r.up > 0) this.lastActivityMs = this.context.clock.now();
-    return this.context.clock.now() - this.lastActivityMs;
+    const now = this.context.clock.now();
+    const p = this.handle?.progress();
+    const moved = p ? p.uploaded + p.downloaded : this.movedAtLastLook;
+    if (moved !== this.movedAtLastLook || (p && (p.downloadRate > 0 || p.uploadRate > 0))) this.lastActivityMs = now;
+    this.movedAtLastLook = moved;
+    return now - this.lastActivityMs;
   }
 
   /** Seconds spent downloading and seeding, this run included. */
@@ -283,6 +310,7 @@ export class TorrentEntry {
         this.context.dirty();
       },
       seedLimitReached: () => this.seedLimitReached(),
+      seedLimited: () => this.seedLimited(),
     };
   }
 
@@ -325,7 +353,7 @@ export class TorrentEntry {
         seed: true,
         trustedHave: prepared.trustedHave,
         knownHave: prepared.knownHave,
-        wanted: wantedPieces(meta, this.spans, this.saved.wanted),
+        ...this.fileSelection(),
         maxPeers: this.saved.peer_limit,
         uploadLimiter: this.upLimiter,
         downloadLimiter: this.downLimiter,
@@ -339,8 +367,18 @@ export class TorrentEntry {
     if (peers.length > 0) handle.addPeers(peers, 'magnet');
     this.runStartedMs = this.context.clock.now();
     this.lastActivityMs = this.runStartedMs;
+    this.movedAtLastLook = 0;
     this.events = handle.events$.subscribe((event) => this.onEvent(handle, event));
     this.context.changed();
+  }
+
+  /** The pieces to fetch and their priorities, from the saved per-file choices. */
+  private fileSelection(): { wanted?: Uint8Array; priorities?: Int8Array } {
+    const meta = this.meta!;
+    return {
+      wanted: wantedPieces(meta, this.spans, this.saved.wanted),
+      priorities: piecePriorities(meta.pieceCount, this.spans, this.saved.wanted, this.saved.priorities),
+    };
   }
 
   private onEvent(handle: TorrentHandle, event: TorrentSessionEvent): void {
@@ -362,6 +400,9 @@ export class TorrentEntry {
         this.saved.done_date = Math.floor(now / 1000);
         if (current) this.actor?.send({ type: 'COMPLETE' });
         break;
+      case 'incomplete':
+        if (current) this.actor?.send({ type: 'INCOMPLETE' });
+        break;
       case 'failed':
         if (current) this.actor?.send({ type: 'RUN_FAILED', message: event.message });
         break;
@@ -374,12 +415,23 @@ export class TorrentEntry {
     this.context.dirty();
   }
 
-  /** The seed ratio / idle limits (src/policy/seed-limits.ts) over this torrent's counters. */
-  private seedLimitReached(): 'ratio' | 'idle' | undefined {
+  /** Its seed limits or the session's changed: the actor decides again whether to watch them. */
+  seedLimitsChanged(): void {
+    this.actor?.send({ type: 'LIMITS_CHANGED' });
+  }
+
+  /** A ratio or idle limit applies: its own (mode 1), or the session's (mode 0, the session's on). */
+  private seedLimited(): boolean {
     const session = this.context.sessionSeedLimits();
     const saved = this.saved;
-    const limited = saved.seed_ratio_mode === 1 || saved.seed_idle_mode === 1 || ((session.ratioLimited || session.idleLimited) && (saved.seed_ratio_mode === 0 || saved.seed_idle_mode === 0));
-    if (!limited) return undefined;
+    return saved.seed_ratio_mode === 1 || saved.seed_idle_mode === 1 || ((session.ratioLimited || session.idleLimited) && (saved.seed_ratio_mode === 0 || saved.seed_idle_mode === 0));
+  }
+
+  /** The seed ratio / idle limits (src/policy/seed-limits.ts) over this torrent's counters. */
+  private seedLimitReached(): 'ratio' | 'idle' | undefined {
+    if (!this.seedLimited()) return undefined;
+    const session = this.context.sessionSeedLimits();
+    const saved = this.saved;
     const totals = this.totals();
     return seedLimitReached({
       ratioMode: saved.seed_ratio_mode,

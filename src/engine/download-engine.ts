@@ -1,7 +1,7 @@
 import type { Unsubscribable } from 'rxjs';
 import type { Clock } from '../env/clock.js';
 import { hasBit } from '../util/bits.js';
-import { type BlockRequest, PiecePicker, type PieceState } from '../policy/piece-picker.js';
+import { type BlockRequest, PiecePicker, type PiecePriority, type PieceState } from '../policy/piece-picker.js';
 import { pieceSize } from '../protocol/metainfo/piece-size.js';
 import { BLOCK_SIZE } from '../protocol/wire/block-size.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
@@ -23,6 +23,8 @@ export interface DownloadEngineOptions {
   totalLength: number;
   /** File selection: a bitfield of the pieces to fetch (wire layout). Default: all. */
   wanted?: Uint8Array;
+  /** Each piece's priority (-1 low, 0 normal, 1 high; from its files'): higher ones are started first. Default: all normal. */
+  priorities?: Int8Array;
   clock: Clock;
   rng: () => number;
   pieceLength: number;
@@ -96,8 +98,8 @@ export class DownloadEngine {
   private started = false;
   private paused = false;
   private readonly picker: PiecePicker;
-  /** Pieces the selection wants (fixed at construction). */
-  private readonly wantedCount: number;
+  /** Pieces the selection wants. */
+  private wantedCount = 0;
   private readonly geometry: { pieceCount: number; pieceLength: number; length: number };
   private readonly pipelineDepth: number;
   private readonly requestTimeoutMs: number;
@@ -109,9 +111,7 @@ export class DownloadEngine {
   constructor(private readonly options: DownloadEngineOptions) {
     this.geometry = { pieceCount: options.pieceCount, pieceLength: options.pieceLength, length: options.totalLength };
     this.picker = new PiecePicker({ pieceCount: options.pieceCount, pieceLength: options.pieceLength, totalLength: options.totalLength });
-    const wanted = options.wanted;
-    if (wanted) for (let i = 0; i < options.pieceCount; i++) if (!hasBit(wanted, i)) this.picker.setWanted(i, false);
-    this.wantedCount = this.picker.missingCount; // nothing is had yet: every wanted piece is missing
+    this.applySelection(options.wanted, options.priorities);
     this.pipelineDepth = options.pipelineDepth ?? 128;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
@@ -139,6 +139,34 @@ export class DownloadEngine {
 
   isWanted(index: number): boolean {
     return this.picker.isWanted(index);
+  }
+
+  priority(index: number): PiecePriority {
+    return this.picker.priority(index);
+  }
+
+  /** How many connected peers have the piece (seeds included). */
+  availability(index: number): number {
+    return this.picker.availability(index);
+  }
+
+  /**
+   * A new file selection, while running: newly wanted pieces are fetched (peers that have them become
+   * interesting), pieces no longer wanted are not started and their outstanding requests are cancelled.
+   * `wanted` undefined: every piece; `priorities` undefined: all normal.
+   */
+  setSelection(wanted: Uint8Array | undefined, priorities: Int8Array | undefined): void {
+    this.applySelection(wanted, priorities);
+    for (const peer of this.peers.values()) {
+      for (const [key, { request }] of peer.outstanding) {
+        if (this.picker.isWanted(request.index)) continue;
+        peer.outstanding.delete(key);
+        this.remember(peer, request);
+        this.picker.requestFailed(peer.handle.key, request);
+        peer.handle.wire.send({ type: 'cancel', ...request });
+      }
+      this.updateInterest(peer);
+    }
   }
 
   /** Wanted pieces verified, of all wanted pieces (with a file selection, only those count). */
@@ -457,6 +485,18 @@ export class DownloadEngine {
     peer.released.delete(key);
     peer.released.add(key);
     if (peer.released.size > this.maxRecentlyReleased) peer.released.delete(peer.released.values().next().value!);
+  }
+
+  private applySelection(wanted: Uint8Array | undefined, priorities: Int8Array | undefined): void {
+    const picker = this.picker;
+    let count = 0;
+    for (let i = 0; i < picker.pieceCount; i++) {
+      const want = !wanted || hasBit(wanted, i);
+      picker.setWanted(i, want);
+      picker.setPriority(i, Math.sign(priorities?.[i] ?? 0) as PiecePriority);
+      if (want) count++;
+    }
+    this.wantedCount = count;
   }
 
   private violation(peer: DownloadPeer, reason: string): void {

@@ -21,6 +21,11 @@ export interface Hasher {
    * them (a fresh buffer per chunk costs a page fault per 4 KiB), so they move without a copy.
    */
   scratch(length: number): Buffer;
+  /**
+   * The SHA-1 of a piece held in memory (its blocks in order), on this thread, now. Optional: without
+   * it the file manager hashes the piece itself (the simulator's hasher knows its payload's pieces).
+   */
+  digestNow?(chunks: readonly Buffer[]): Buffer;
   close(): Promise<void>;
 }
 

@@ -19,8 +19,9 @@ export class AvailabilityOrder {
   private readonly starts: number[] = [0];
   private count = 0;
 
-  constructor(pieceCount: number) {
-    this.counts = new Uint32Array(pieceCount);
+  /** `counts` may be shared by several orders (the picker's priority classes): a piece sits in one at most. */
+  constructor(pieceCount: number, counts: Uint32Array = new Uint32Array(pieceCount)) {
+    this.counts = counts;
     this.order = new Int32Array(pieceCount);
     this.pos = new Int32Array(pieceCount).fill(-1);
   }

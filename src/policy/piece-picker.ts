@@ -11,8 +11,10 @@
  * pickRequests(peer) takes, in this order:
  *   1. missing blocks of partial pieces the peer has (finish what is started: fewer half pieces on disk,
  *      pieces to share sooner);
- *   2. new pieces the peer has: a random one while we have fewer than `randomFirstPieces` (4) pieces, so
- *      we quickly hold something to trade; then the rarest (lowest availability, ties broken by rng);
+ *   2. new pieces the peer has, of the highest priority it offers (setPriority: high, normal, low, from
+ *      the files' priorities, as Transmission and libtorrent order them); within it, a random one while
+ *      we have fewer than `randomFirstPieces` (4) pieces, so we quickly hold something to trade; then the
+ *      rarest (lowest availability, ties broken by rng);
  *   3. strict endgame: only once no wanted block anywhere is left unrequested, a block already
  *      outstanding at one other peer may be requested from this one too. A block is outstanding at two
  *      peers at most: that is enough to route around one slow peer, and bounds the wasted bandwidth and
@@ -24,8 +26,9 @@
  * Each peer's bitfield is kept, so peerGone can take its share back out.
  *
  * Cost: a pick starts at the few partial pieces; a new piece comes from the bucketed order (see
- * AvailabilityOrder): O(1) for a seed, a scan from a random point of the lowest bucket otherwise. For a
- * peer with few pickable pieces it scans the peer's bitfield instead, whichever is cheaper.
+ * AvailabilityOrder) of its priority class: O(1) for a seed, a scan from a random point of the lowest
+ * bucket otherwise. For a peer with few pickable pieces it scans the peer's bitfield instead, whichever
+ * is cheaper. The high and low classes get their order only once a piece is given that priority.
  */
 import { AvailabilityOrder } from './availability-order.js';
 import { byteLength, forEachSetBit, hasBit, maskedCopy, popcount, setBit } from '../util/bits.js';
@@ -36,11 +39,18 @@ export type { BlockRequest } from './blocks.js';
 
 export type PieceState = 'untouched' | 'partial' | 'verifying' | 'have';
 
+/** Transmission's file priorities: low, normal, high. */
+export type PiecePriority = -1 | 0 | 1;
+
 const UNTOUCHED = 0;
 const PARTIAL = 1;
 const VERIFYING = 2;
 const HAVE = 3;
 const STATE_NAMES: readonly PieceState[] = ['untouched', 'partial', 'verifying', 'have'];
+
+/** Priority classes, in the order they are picked from: 0 high, 1 normal, 2 low. */
+const NORMAL_CLASS = 1;
+const classOf = (priority: number): number => (priority > 0 ? 0 : priority < 0 ? 2 : NORMAL_CLASS);
 
 export interface PiecePickerOptions extends TorrentGeometry {
   /** Pick random pieces (not the rarest) while we have fewer than this many. Default 4. */
@@ -87,7 +97,11 @@ export class PiecePicker {
   private readonly randomFirstPieces: number;
   private readonly pieceState: Uint8Array;
   private readonly wanted: Uint8Array;
-  private readonly order: AvailabilityOrder;
+  /** Availability (without seeds) of every piece, shared by the orders. */
+  private readonly counts: Uint32Array;
+  /** The pickable pieces of each priority class, in availability order; a piece is in its class's only. */
+  private readonly orders: (AvailabilityOrder | undefined)[];
+  private readonly priorityClass: Uint8Array;
   private readonly partials = new Map<number, PartialPiece>();
   /** Partial pieces with at least one MISSING block. */
   private readonly open = new Set<number>();
@@ -104,8 +118,11 @@ export class PiecePicker {
     const n = this.layout.pieceCount;
     this.pieceState = new Uint8Array(n);
     this.wanted = new Uint8Array(n).fill(1);
-    this.order = new AvailabilityOrder(n);
-    for (let i = 0; i < n; i++) this.order.insert(i);
+    this.counts = new Uint32Array(n);
+    const normal = new AvailabilityOrder(n, this.counts);
+    this.orders = [undefined, normal, undefined];
+    this.priorityClass = new Uint8Array(n).fill(NORMAL_CLASS);
+    for (let i = 0; i < n; i++) normal.insert(i);
     this.missingTotal = n;
   }
 
@@ -183,9 +200,27 @@ export class PiecePicker {
     this.missingTotal += delta;
     for (const peer of this.peers.values()) if (peer.bits && hasBit(peer.bits, index)) peer.interesting += delta;
     if (state === UNTOUCHED) {
-      if (wanted) this.order.insert(index);
-      else this.order.remove(index);
+      if (wanted) this.orderOf(index).insert(index);
+      else this.orderOf(index).remove(index);
     }
+  }
+
+  /** Among the new pieces a peer offers, those of a higher priority are always started first. Default normal (0). */
+  setPriority(index: number, priority: PiecePriority): void {
+    this.checkIndex(index);
+    const to = classOf(priority);
+    const from = this.orderOf(index);
+    if (to === this.priorityClass[index]) return;
+    const listed = from.has(index);
+    if (listed) from.remove(index);
+    this.orders[to] ??= new AvailabilityOrder(this.pieceCount, this.counts);
+    this.priorityClass[index] = to;
+    if (listed) this.orderOf(index).insert(index);
+  }
+
+  priority(index: number): PiecePriority {
+    this.checkIndex(index);
+    return (NORMAL_CLASS - this.priorityClass[index]!) as PiecePriority;
   }
 
   /** A completed piece passed its hash check. */
@@ -201,7 +236,7 @@ export class PiecePicker {
     if (this.pieceState[index] !== VERIFYING) throw new Error(`pieceFailed(${index}): piece is ${this.state(index)}, not verifying`);
     this.verifyingTotal--;
     this.pieceState[index] = UNTOUCHED;
-    if (this.wanted[index]) this.order.insert(index);
+    if (this.wanted[index]) this.orderOf(index).insert(index);
   }
 
   // ---- availability ----
@@ -213,7 +248,7 @@ export class PiecePicker {
   /** How many connected peers have the piece. */
   availability(index: number): number {
     this.checkIndex(index);
-    return this.order.counts[index]! + this.seedCount;
+    return this.counts[index]! + this.seedCount;
   }
 
   peerHas(peerId: string, index: number): boolean {
@@ -301,7 +336,7 @@ export class PiecePicker {
     while (out.length < max) {
       const index = this.pickNewPiece(peer, rng);
       if (index < 0) break;
-      this.order.remove(index);
+      this.orderOf(index).remove(index);
       this.pieceState[index] = PARTIAL;
       const partial = new PartialPiece(index, this.layout.blockCount(index));
       this.partials.set(index, partial);
@@ -315,7 +350,7 @@ export class PiecePicker {
 
   /** True when every wanted block we lack is received, verifying or requested from someone. */
   inEndgame(): boolean {
-    if (this.missingTotal === 0 || this.order.size > 0) return false;
+    if (this.missingTotal === 0 || this.pickableCount() > 0) return false;
     for (const index of this.open) if (this.wanted[index]) return false;
     return true;
   }
@@ -399,7 +434,7 @@ export class PiecePicker {
     const fail = (msg: string): never => {
       throw new Error(`PiecePicker invariant: ${msg}`);
     };
-    this.order.check();
+    for (const order of this.orders) order?.check();
     let have = 0;
     let verifying = 0;
     let missing = 0;
@@ -411,7 +446,10 @@ export class PiecePicker {
       if (this.wanted[i] && state !== HAVE) missing++;
       if ((state === PARTIAL) !== this.partials.has(i)) fail(`piece ${i} is ${STATE_NAMES[state]} but partial record ${this.partials.has(i)}`);
       const pickable = state === UNTOUCHED && this.wanted[i] === 1;
-      if (pickable !== this.order.has(i)) fail(`piece ${i} (${STATE_NAMES[state]}, wanted ${this.wanted[i]}) pickable=${pickable} but listed=${this.order.has(i)}`);
+      if (pickable !== this.orderOf(i).has(i)) fail(`piece ${i} (${STATE_NAMES[state]}, wanted ${this.wanted[i]}) pickable=${pickable} but listed=${this.orderOf(i).has(i)}`);
+      this.orders.forEach((order, c) => {
+        if (c !== this.priorityClass[i] && order?.has(i)) fail(`piece ${i} of priority class ${this.priorityClass[i]} is listed in class ${c}`);
+      });
     }
     if (have !== this.haveTotal) fail(`haveCount ${this.haveTotal} != ${have}`);
     if (verifying !== this.verifyingTotal) fail(`verifying count ${this.verifyingTotal} != ${verifying}`);
@@ -442,7 +480,7 @@ export class PiecePicker {
       if (interesting !== peer.interesting) fail(`peer ${peer.id} interesting ${peer.interesting} != ${interesting}`);
     }
     if (seeds !== this.seedCount) fail(`seedCount ${this.seedCount} != ${seeds}`);
-    for (let i = 0; i < n; i++) if (counts[i] !== this.order.counts[i]) fail(`availability of ${i} is ${this.order.counts[i]}, peers say ${counts[i]}`);
+    for (let i = 0; i < n; i++) if (counts[i] !== this.counts[i]) fail(`availability of ${i} is ${this.counts[i]}, peers say ${counts[i]}`);
 
     // Partial pieces and outstanding requests agree on both sides.
     let slots = 0;
@@ -484,6 +522,17 @@ export class PiecePicker {
     if (!Number.isInteger(index) || index < 0 || index >= this.pieceCount) throw new RangeError(`piece ${index} out of range`);
   }
 
+  /** The order a piece belongs to (it is listed there while pickable). */
+  private orderOf(index: number): AvailabilityOrder {
+    return this.orders[this.priorityClass[index]!]!;
+  }
+
+  private pickableCount(): number {
+    let size = 0;
+    for (const order of this.orders) size += order?.size ?? 0;
+    return size;
+  }
+
   private key(index: number, block: number): number {
     return index * this.layout.blocksPerPiece + block;
   }
@@ -505,7 +554,7 @@ export class PiecePicker {
   /** Counts a piece for a non-seed peer (its bit is already set or being set). */
   private countPiece(peer: PeerRecord, index: number): void {
     peer.count++;
-    this.order.increment(index);
+    this.orderOf(index).increment(index);
     if (this.wanted[index] && this.pieceState[index] !== HAVE) peer.interesting++;
   }
 
@@ -513,7 +562,7 @@ export class PiecePicker {
     setBit(peer.bits!, index);
     this.countPiece(peer, index);
     if (peer.count === this.pieceCount) {
-      for (let i = 0; i < this.pieceCount; i++) this.order.decrement(i);
+      for (let i = 0; i < this.pieceCount; i++) this.orderOf(i).decrement(i);
       this.makeSeed(peer);
     }
   }
@@ -523,7 +572,7 @@ export class PiecePicker {
     if (peer.seed) {
       this.seedCount--;
     } else {
-      forEachSetBit(peer.bits!, (index) => this.order.decrement(index));
+      forEachSetBit(peer.bits!, (index) => this.orderOf(index).decrement(index));
     }
     peer.seed = false;
     peer.bits = new Uint8Array(byteLength(this.pieceCount));
@@ -554,7 +603,7 @@ export class PiecePicker {
     } else if (state === VERIFYING) {
       this.verifyingTotal--;
     } else {
-      this.order.remove(index);
+      this.orderOf(index).remove(index);
     }
     this.pieceState[index] = HAVE;
     this.haveTotal++;
@@ -573,7 +622,7 @@ export class PiecePicker {
     this.partials.delete(index);
     this.open.delete(index);
     this.pieceState[index] = UNTOUCHED;
-    if (this.wanted[index]) this.order.insert(index);
+    if (this.wanted[index]) this.orderOf(index).insert(index);
   }
 
   private takeMissing(partial: PartialPiece, peer: PeerRecord, max: number, out: BlockRequest[]): void {
@@ -605,50 +654,69 @@ export class PiecePicker {
     }
   }
 
-  /** A pickable piece the peer has (random first, else rarest), or -1. */
+  /** A pickable piece the peer has, of the highest priority it offers (random first, else rarest), or -1. */
   private pickNewPiece(peer: PeerRecord, rng: () => number): number {
-    const order = this.order;
-    if (order.size === 0) return -1;
     const randomFirst = this.haveTotal < this.randomFirstPieces;
     if (peer.seed) {
-      if (randomFirst) return order.order[randomIndex(rng, order.size)]!;
-      for (let level = 0; level < order.levels; level++) {
-        const start = order.bucketStart(level);
-        const end = order.bucketEnd(level);
-        if (end > start) return order.order[start + randomIndex(rng, end - start)]!;
+      for (const order of this.orders) {
+        if (!order || order.size === 0) continue;
+        if (randomFirst) return order.order[randomIndex(rng, order.size)]!;
+        for (let level = 0; level < order.levels; level++) {
+          const start = order.bucketStart(level);
+          const end = order.bucketEnd(level);
+          if (end > start) return order.order[start + randomIndex(rng, end - start)]!;
+        }
       }
       return -1;
     }
     if (peer.interesting === 0) return -1;
     const bits = peer.bits!;
-    // The peer has at least this many pickable pieces, so a scan of the order hits one every
-    // size / atLeast entries on average; its bitfield costs one pass. Take the cheaper.
+    // The peer has at least this many pickable pieces. In the lowest class holding any, they all are
+    // there (the classes above offered none), so a scan hits one every size / atLeast entries on
+    // average; above it, a scan may cost the whole order. Its bitfield costs one pass. Take the cheaper.
     const atLeast = peer.interesting - this.partials.size - this.verifyingTotal;
-    const orderCost = atLeast > 0 ? order.size / atLeast : order.size;
-    if (orderCost > bits.length + peer.count) return this.pickFromBitfield(bits, randomFirst, rng);
-    if (randomFirst) return this.scan(bits, 0, order.size, rng);
+    const lowest = this.lowestNonEmptyClass();
+    for (let c = 0; c <= lowest; c++) {
+      const order = this.orders[c];
+      if (!order || order.size === 0) continue;
+      const orderCost = c === lowest && atLeast > 0 ? order.size / atLeast : order.size;
+      if (orderCost > bits.length + peer.count) return this.pickFromBitfield(bits, randomFirst, rng);
+      const found = randomFirst ? this.scan(order, bits, 0, order.size, rng) : this.scanRarest(order, bits, rng);
+      if (found >= 0) return found;
+    }
+    return -1;
+  }
+
+  private lowestNonEmptyClass(): number {
+    for (let c = this.orders.length - 1; c >= 0; c--) if ((this.orders[c]?.size ?? 0) > 0) return c;
+    return -1;
+  }
+
+  /** The rarest piece of the order the peer has (a random one of the rarest), or -1. */
+  private scanRarest(order: AvailabilityOrder, bits: Uint8Array, rng: () => number): number {
     // A non-seed's pieces have availability >= 1: bucket 0 holds none of them.
     for (let level = 1; level < order.levels; level++) {
-      const found = this.scan(bits, order.bucketStart(level), order.bucketEnd(level), rng);
+      const found = this.scan(order, bits, order.bucketStart(level), order.bucketEnd(level), rng);
       if (found >= 0) return found;
     }
     return -1;
   }
 
   /** The first piece the peer has in order[start, end), starting from a random point and wrapping. */
-  private scan(bits: Uint8Array, start: number, end: number, rng: () => number): number {
+  private scan(order: AvailabilityOrder, bits: Uint8Array, start: number, end: number, rng: () => number): number {
     if (end <= start) return -1;
-    const list = this.order.order;
+    const list = order.order;
     const from = start + randomIndex(rng, end - start);
     for (let i = from; i < end; i++) if (hasBit(bits, list[i]!)) return list[i]!;
     for (let i = start; i < from; i++) if (hasBit(bits, list[i]!)) return list[i]!;
     return -1;
   }
 
-  /** Walks the peer's bitfield: a random pickable piece, or a random one of the rarest. */
+  /** Walks the peer's bitfield: of its pickable pieces of the highest priority, a random one, or a random one of the rarest. */
   private pickFromBitfield(bits: Uint8Array, randomFirst: boolean, rng: () => number): number {
-    const { pos, counts } = this.order;
+    const { counts, orders, priorityClass } = this;
     const candidates: number[] = [];
+    let bestClass = Infinity;
     let best = Infinity;
     for (let byte = 0; byte < bits.length; byte++) {
       const value = bits[byte]!;
@@ -656,14 +724,14 @@ export class PiecePicker {
       for (let bit = 0; bit < 8; bit++) {
         if (!(value & (0x80 >>> bit))) continue;
         const index = byte * 8 + bit;
-        if (pos[index]! < 0) continue;
-        if (!randomFirst) {
-          const level = counts[index]!;
-          if (level > best) continue;
-          if (level < best) {
-            best = level;
-            candidates.length = 0;
-          }
+        const c = priorityClass[index]!;
+        if (c > bestClass || orders[c]!.pos[index]! < 0) continue;
+        const level = randomFirst ? 0 : counts[index]!;
+        if (c === bestClass && level > best) continue;
+        if (c < bestClass || level < best) {
+          bestClass = c;
+          best = level;
+          candidates.length = 0;
         }
         candidates.push(index);
       }

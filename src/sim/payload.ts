@@ -41,14 +41,21 @@ export function makePayload(options: { size: number; pieceLength: number; seed: 
   };
 }
 
+/** Zeros the payload's cipher runs over, a chunk at a time (small: each chunk of output is a fresh buffer). */
+const KEYSTREAM_CHUNK = 16 * 1024;
+
 /**
- * The payload for a seed: AES-128-CTR over zeros with a key drawn from the seeded rng, so 64 MiB
- * take milliseconds and the same seed always gives the same bytes.
+ * The payload for a seed: AES-128-CTR over zeros with a key drawn from the seeded rng, so the same
+ * seed always gives the same bytes. One chunk of zeros is reused and each chunk of output copied
+ * into place: a whole payload of zeros and a second one of output cost more (fresh memory is slow
+ * to touch) than the cipher itself.
  */
 export function payloadBytes(seed: number, length: number): Buffer {
   const keyAndIv = randomBytesFrom(seededRng(seed ^ 0x5eed), 32);
   const cipher = createCipheriv('aes-128-ctr', keyAndIv.subarray(0, 16), keyAndIv.subarray(16));
-  const out = cipher.update(Buffer.alloc(length));
+  const out = Buffer.allocUnsafeSlow(length);
+  const zeros = Buffer.alloc(Math.min(length, KEYSTREAM_CHUNK));
+  for (let at = 0; at < length; at += zeros.length) cipher.update(zeros.subarray(0, Math.min(zeros.length, length - at))).copy(out, at);
   cipher.final();
   return out;
 }

@@ -5,12 +5,15 @@ interface Timer {
   id: number;
   at: number;
   fn: () => void;
+  cleared: boolean;
 }
 
 /**
  * Simulated time for the whole simulation: the `Clock` every actor, engine and link uses (and
- * XState's `clock` option). Timers live in a binary heap ordered by (deadline, creation order), so
- * timers due at the same instant fire in the order they were set: one run, one order. Time moves
+ * XState's `clock` option). Timers fire by (deadline, creation order), so timers due at the same
+ * instant fire in the order they were set: one run, one order. They are kept in one list per
+ * deadline (in the order set), the deadlines in a binary heap: the network's events land on whole
+ * milliseconds, so thousands of timers share a few hundred deadlines. Time moves
  * only when the scheduler (or a test) says so: `set`, `increment`, `fireNext`, or `advance` (which
  * also lets the event loop settle between timers).
  *
@@ -20,9 +23,14 @@ interface Timer {
 export class SimClock extends SimulatedClock implements Clock {
   private current: number;
   private nextId = 1;
-  private readonly heap: Timer[] = [];
-  /** Live timers by id; a cleared timer stays in the heap until it surfaces and is skipped. */
+  /** The timers due at each deadline, in the order set; `next` is the first not yet fired. */
+  private readonly buckets = new Map<number, { at: number; timers: Timer[]; next: number }>();
+  /** The deadlines of `buckets`, a min-heap. */
+  private readonly deadlines: number[] = [];
+  /** Live timers by id; a cleared timer stays in its list until its turn comes and is skipped. */
   private readonly live = new Map<number, Timer>();
+  /** Pending timers of `fireIn`, which have no id to clear them by. */
+  private uncancellable = 0;
 
   constructor(start = 0) {
     super();
@@ -35,25 +43,37 @@ export class SimClock extends SimulatedClock implements Clock {
 
   override setTimeout(fn: (...args: unknown[]) => void, ms: number): number {
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
-    const timer: Timer = { id: this.nextId++, at: this.current + delay, fn: fn as () => void };
+    const timer: Timer = { id: this.nextId++, at: this.current + delay, fn: fn as () => void, cleared: false };
     this.live.set(timer.id, timer);
     this.push(timer);
     return timer.id;
   }
 
   override clearTimeout(id: unknown): void {
-    this.live.delete(id as number);
+    const timer = this.live.get(id as number);
+    if (timer === undefined) return;
+    timer.cleared = true;
+    this.live.delete(timer.id);
+  }
+
+  /**
+   * A timer that cannot be cleared, ordered with all the others: for the simulator's own hot paths
+   * (every chunk a socket sends arms two), which need no id and no entry in the table of live ones.
+   */
+  fireIn(ms: number, fn: () => void): void {
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    this.uncancellable++;
+    this.push({ id: this.nextId++, at: this.current + delay, fn, cleared: false });
   }
 
   /** Timers set and not yet fired or cleared. */
   get pending(): number {
-    return this.live.size;
+    return this.live.size + this.uncancellable;
   }
 
   /** When the earliest pending timer is due; undefined when none is. */
   nextDeadline(): number | undefined {
-    this.dropCleared();
-    return this.heap[0]?.at;
+    return this.firstBucket()?.at;
   }
 
   /**
@@ -92,52 +112,65 @@ export class SimClock extends SimulatedClock implements Clock {
 
   private fireDue(): void {
     for (;;) {
-      this.dropCleared();
-      const top = this.heap[0];
-      if (top === undefined || top.at > this.current) return;
-      this.pop();
-      this.live.delete(top.id);
-      top.fn();
+      const bucket = this.firstBucket();
+      if (bucket === undefined || bucket.at > this.current) return;
+      const timer = bucket.timers[bucket.next++]!;
+      if (!this.live.delete(timer.id)) this.uncancellable--;
+      // Timers it sets for this same instant join this bucket and fire in this loop.
+      timer.fn();
     }
   }
 
-  private dropCleared(): void {
-    while (this.heap.length > 0 && !this.live.has(this.heap[0]!.id)) this.pop();
+  /** The earliest deadline's bucket, its `next` on a timer not cleared; undefined when nothing is pending. */
+  private firstBucket(): { at: number; timers: Timer[]; next: number } | undefined {
+    for (;;) {
+      const at = this.deadlines[0];
+      if (at === undefined) return undefined;
+      const bucket = this.buckets.get(at)!;
+      const { timers } = bucket;
+      while (bucket.next < timers.length && timers[bucket.next]!.cleared) bucket.next++;
+      if (bucket.next < timers.length) return bucket;
+      this.buckets.delete(at);
+      this.popDeadline();
+    }
   }
 
   private push(timer: Timer): void {
-    const heap = this.heap;
-    heap.push(timer);
-    let i = heap.length - 1;
+    const bucket = this.buckets.get(timer.at);
+    if (bucket !== undefined) {
+      bucket.timers.push(timer);
+      return;
+    }
+    this.buckets.set(timer.at, { at: timer.at, timers: [timer], next: 0 });
+    const heap = this.deadlines;
+    let i = heap.length;
+    heap.push(timer.at);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      if (heap[parent]! <= timer.at) break;
+      heap[i] = heap[parent]!;
       i = parent;
     }
+    heap[i] = timer.at;
   }
 
-  private pop(): void {
-    const heap = this.heap;
+  private popDeadline(): void {
+    const heap = this.deadlines;
     const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
+    const length = heap.length;
+    if (length === 0) return;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
+      if (left >= length) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
+      const child = right < length && heap[right]! < heap[left]! ? right : left;
+      if (heap[child]! >= last) break;
+      heap[i] = heap[child]!;
+      i = child;
     }
+    heap[i] = last;
   }
-}
-
-function before(a: Timer, b: Timer): boolean {
-  return a.at < b.at || (a.at === b.at && a.id < b.id);
 }
 
 /**

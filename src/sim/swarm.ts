@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { inlineHasher } from '../env/hasher.js';
+import type { Hasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import { seededRng } from '../env/rng.js';
 import { BLOCK_SIZE, generatePeerId } from '../protocol/wire/index.js';
@@ -8,6 +8,7 @@ import { MEMORY_DISK_BLOCK, MemoryDisk, MemoryStorage } from '../storage/memory-
 import type { StorageFactory } from '../storage/storage.js';
 import { startServingPeer } from './fake-peer.js';
 import { type IdleFlood, startIdleFlood } from './idle-flood.js';
+import { payloadHasher } from './payload-hasher.js';
 import { PayloadStorage } from './payload-storage.js';
 import { type SimPayload, firstDifference, makePayload, randomBytesFrom } from './payload.js';
 import { runSimulation } from './scheduler.js';
@@ -124,6 +125,7 @@ export class Swarm {
   readonly corruptPeers: (CorruptPeerSpec & { address: string; stats?: { served: number; corrupted: number }; peerId: Buffer })[] = [];
   readonly idleFloods: (IdleFloodSpec & { address: string; flood?: IdleFlood })[] = [];
   private readonly idRng;
+  private readonly hasher: Hasher;
 
   constructor(
     readonly spec: ScenarioSpec,
@@ -136,6 +138,7 @@ export class Swarm {
     const { address, port } = SIM_TRACKER;
     const announce = spec.tracker ? [spec.tracker.protocol === 'udp' ? `udp://${address}:${port}` : `http://${address}:${port}/announce`] : undefined;
     this.payload = makePayload({ size: spec.size, pieceLength: spec.pieceLength, seed: spec.seed, announce });
+    this.hasher = payloadHasher(this.payload);
     this.idRng = seededRng(spec.seed ^ 0x2545f491);
     let n = 1;
     for (const peerSpec of spec.peers) {
@@ -305,7 +308,8 @@ export class Swarm {
       rng: seededRng((spec.seed * 7919 + this.peers.indexOf(peer) + 1) >>> 0),
       peerId: peer.peerId,
       // Hashing on the calling thread: a worker's answer would come in real time, not simulated time.
-      hasher: inlineHasher,
+      // Pieces made of views of the payload are known good without hashing them (see payload-hasher.ts).
+      hasher: this.hasher,
       lsd: spec.lsd === true,
       lsdSocket: this.lan.factory(peer.address),
       // MSE keys come from the session's seeded rng: encrypted runs stay reproducible.

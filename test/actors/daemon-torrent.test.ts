@@ -10,6 +10,8 @@ function fakeWork(options: { metadata?: boolean } = {}) {
   const calls: string[] = [];
   let metadata = options.metadata ?? true;
   let seedLimit: 'ratio' | 'idle' | undefined;
+  let limited = true;
+  let looks = 0;
   let finishFetch: (() => void) | undefined;
   const work: DaemonTorrentWork = {
     hasMetadata: () => metadata,
@@ -32,9 +34,20 @@ function fakeWork(options: { metadata?: boolean } = {}) {
     launch: (prepared) => void calls.push(`launch ${JSON.stringify(prepared)}`),
     halt: async () => void calls.push('halt'),
     persistStopped: (stopped) => void calls.push(stopped ? 'saved stopped' : 'saved started'),
-    seedLimitReached: () => seedLimit,
+    seedLimitReached: () => {
+      looks++;
+      return seedLimit;
+    },
+    seedLimited: () => limited,
   };
-  return { work, calls, finishFetch: () => finishFetch?.(), setSeedLimit: (v: typeof seedLimit) => (seedLimit = v) };
+  return {
+    work,
+    calls,
+    finishFetch: () => finishFetch?.(),
+    setSeedLimit: (v: typeof seedLimit) => (seedLimit = v),
+    setLimited: (v: boolean) => (limited = v),
+    looks: () => looks,
+  };
 }
 
 function start(options: { stopped?: boolean; metadata?: boolean } = {}) {
@@ -102,6 +115,26 @@ test('the seed limit is looked at every second while seeding, on the clock; reac
   assert.equal(t.phase(), 'stopped');
   assert.ok(t.calls.includes('saved stopped'), 'stopped by its limit as if by the user');
   assert.equal(queueStanding(t.actor.getSnapshot()).candidate, false);
+});
+
+test('seed limits: with none set, a seeding torrent has no timer; once one is set (LIMITS_CHANGED), it is looked at', async () => {
+  const t = start();
+  t.setLimited(false);
+  t.actor.send({ type: 'ADMIT' });
+  await t.settle();
+  t.actor.send({ type: 'CHECKED', complete: true });
+  assert.equal(t.phase(), 'seeding');
+  t.setSeedLimit('ratio');
+  await t.clock.advance(10_000);
+  assert.equal(t.looks(), 0, 'nothing looked at');
+  assert.equal(t.clock.pending, 0, 'no timer');
+  assert.equal(t.phase(), 'seeding');
+  t.setLimited(true);
+  t.actor.send({ type: 'LIMITS_CHANGED' });
+  await t.clock.advance(1000);
+  await t.settle();
+  assert.equal(t.looks(), 1);
+  assert.equal(t.phase(), 'stopped', 'stopped by the limit set later');
 });
 
 test('verify: a running torrent restarts hashing everything; a stopped one is checked and stops again', async () => {

@@ -15,6 +15,7 @@ const idleWork: DaemonTorrentWork = {
   halt: async () => undefined,
   persistStopped: () => undefined,
   seedLimitReached: () => undefined,
+  seedLimited: () => false,
 };
 
 /** A Daemon machine with `count` torrents (complete when listed in `complete`) on a stepping clock. */

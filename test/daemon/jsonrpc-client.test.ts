@@ -76,9 +76,11 @@ test('a JSON-RPC 2.0 client library drives the daemon: add, get, files, peers, s
   assert.ok(withPeers.tracker_stats[0].last_announce_succeeded, 'the tracker answered');
   assert.equal(withPeers.tracker_stats[0].announce, tracker.announceUrl);
 
-  // Wanting the second file restarts the torrent with the new selection: it fetches only that.
+  // Wanting the second file: the running torrent fetches it as it runs (the same handle, no restart).
+  const handle = entry.liveHandle();
   await rpc.request('torrent_set', { ids: [id], files_wanted: [1] });
   await until(() => entry.complete && entry.byteProgress().sizeWhenDone === 110_000, { what: 'the second file', timeoutMs: 30_000, intervalMs: 100 });
+  assert.equal(entry.liveHandle(), handle, 'not restarted');
   assert.deepEqual(await readFile(path.join(daemon.downloadDir, 'jr', 'file-1.bin')), torrent.contents[1]);
 
   await rpc.request('torrent_stop', { ids: [id] });

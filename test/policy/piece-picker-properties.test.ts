@@ -30,6 +30,7 @@ const op = fc.oneof(
   fc.record({ t: fc.constant('gone' as const), peer: fc.nat() }),
   fc.record({ t: fc.constant('verify' as const), k: fc.nat(), ok: fc.boolean() }),
   fc.record({ t: fc.constant('want' as const), piece: fc.nat(), wanted: fc.boolean() }),
+  fc.record({ t: fc.constant('priority' as const), piece: fc.nat(), priority: fc.constantFrom(-1 as const, 0 as const, 1 as const) }),
   fc.record({ t: fc.constant('setHave' as const), piece: fc.nat() }),
   fc.record({ t: fc.constant('stray' as const), peer: fc.nat(), piece: fc.nat(), block: fc.integer({ min: -1, max: 5 }), length: fc.nat({ max: 2 * BLOCK }) }),
 );
@@ -123,6 +124,10 @@ function apply(picker: PiecePicker, o: Op, rng: () => number): void {
     case 'want':
       picker.setWanted(o.piece % n, o.wanted);
       break;
+    case 'priority':
+      picker.setPriority(o.piece % n, o.priority);
+      assert.equal(picker.priority(o.piece % n), o.priority);
+      break;
     case 'setHave':
       picker.setHave(o.piece % n);
       break;
@@ -181,6 +186,44 @@ test('property: the first new piece is the rarest the peer has, and one it has',
       },
     ),
     { numRuns: 500, seed: 7 },
+  );
+});
+
+test('property: the first new piece is of the highest priority the peer offers, the rarest of those', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ level: fc.integer({ min: 0, max: 6 }), priority: fc.constantFrom(-1 as const, 0 as const, 1 as const) }), { minLength: 1, maxLength: 120, size: 'max' }),
+      // Dense bitfields are scanned through the availability orders, sparse ones walked bit by bit.
+      fc.oneof(
+        fc.array(fc.boolean(), { minLength: 120, maxLength: 120 }),
+        fc.uniqueArray(fc.nat(119), { maxLength: 4 }).map((held) => Array.from({ length: 120 }, (_, i) => held.includes(i))),
+      ),
+      fc.boolean(),
+      fc.integer(),
+      (pieces, peerHas, randomFirst, seed) => {
+        const n = pieces.length;
+        const picker = new PiecePicker({ pieceCount: n, pieceLength: BLOCK, totalLength: n * BLOCK, blockSize: BLOCK, randomFirstPieces: randomFirst ? 4 : 0 });
+        const most = Math.max(...pieces.map((p) => p.level));
+        for (let j = 0; j < most; j++) picker.peerBitfield(`bg${j}`, bitfield(pieces.map((p) => j < p.level)));
+        pieces.forEach((p, i) => picker.setPriority(i, p.priority));
+        const q = seed % 2 === 0 ? 'q' : 'seed';
+        if (q === 'seed') picker.peerHaveAll(q);
+        else picker.peerBitfield(q, bitfield(peerHas.slice(0, n)));
+        picker.assertInvariants();
+        const candidates = [...Array(n).keys()].filter((i) => picker.peerHas(q, i));
+        const picked = picker.pickRequests(q, 1, { rng: seededRng(seed) });
+        picker.assertInvariants();
+        if (candidates.length === 0) return assert.deepEqual(picked, []);
+        const top = Math.max(...candidates.map((i) => picker.priority(i)));
+        const ofTop = candidates.filter((i) => picker.priority(i) === top);
+        const rarest = Math.min(...ofTop.map((i) => picker.availability(i)));
+        assert.equal(picked.length, 1);
+        assert.equal(picker.priority(picked[0]!.index), top, 'the highest priority the peer offers');
+        assert.ok(ofTop.includes(picked[0]!.index));
+        if (!randomFirst) assert.equal(picker.availability(picked[0]!.index), rarest, 'the rarest within it');
+      },
+    ),
+    { numRuns: 500, seed: 11 },
   );
 });
 

@@ -428,6 +428,41 @@ test('wanted mask: a partial piece made unwanted gets no new requests', () => {
   assert.deepEqual(pick(picker, 'b', 2, { rng: seededRng(1) }).map((r) => r.begin), [2 * BLOCK, 3 * BLOCK]);
 });
 
+test('priorities: high pieces first, then normal, then low; rarest first within each', () => {
+  // Availability 1 1 3 3 2 2: without priorities pieces 0 and 1 (the rarest) would go first.
+  const picker = pickerFromAvailability('113322');
+  picker.setPriority(2, 1);
+  picker.setPriority(3, 1);
+  picker.setPriority(4, 1);
+  picker.setPriority(0, -1);
+  picker.assertInvariants();
+  picker.peerHaveAll('a');
+  const rng = seededRng(5);
+  const order = [...Array(6)].map(() => piecesOf(pick(picker, 'a', 4, { rng }))[0]);
+  // High: 4 (availability 2) before 2 and 3 (availability 3); normal: 1 (availability 1) before 5 (2); low: 0.
+  assert.equal(order[0], 4, 'the rarest high-priority piece');
+  assert.deepEqual(order.slice(1, 3).sort(), [2, 3], 'the other high ones');
+  assert.deepEqual(order.slice(3, 5), [1, 5], 'normal ones, rarest first');
+  assert.equal(order[5], 0, 'the low one last, though it is the rarest');
+});
+
+test('priorities: a peer without high pieces gets normal ones; a change of priority applies to the next pick', () => {
+  const picker = pickerFromAvailability('2222');
+  picker.setPriority(0, 1);
+  picker.setPriority(3, -1);
+  picker.peerBitfield('a', bitfield('0111'));
+  const rng = seededRng(9);
+  const first = piecesOf(pick(picker, 'a', 4, { rng }));
+  assert.equal(first.length, 1);
+  assert.ok(first[0] === 1 || first[0] === 2, 'it lacks the high piece: a normal one, not the low one');
+  picker.setPriority(3, 1);
+  picker.setPriority(0, 0);
+  picker.assertInvariants();
+  assert.deepEqual(piecesOf(pick(picker, 'a', 4, { rng })), [3], 'the piece made high comes next');
+  assert.equal(picker.priority(3), 1);
+  assert.equal(picker.priority(0), 0);
+});
+
 test('interest: a peer is interesting while it has a wanted piece we lack', () => {
   const picker = pickerFromAvailability('000');
   picker.peerBitfield('q', bitfield('010'));

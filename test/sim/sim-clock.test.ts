@@ -17,6 +17,23 @@ test('timers fire in deadline order, same-instant timers in the order they were 
   assert.equal(clock.pending, 0);
 });
 
+test('fireIn timers (no id, not clearable) take their turn with the others, by deadline then order set', { timeout: 5000 }, () => {
+  const clock = new SimClock();
+  const fired: string[] = [];
+  clock.setTimeout(() => fired.push('a@10'), 10);
+  clock.fireIn(10, () => fired.push('b@10'));
+  clock.fireIn(5, () => fired.push('c@5'));
+  const cleared = clock.setTimeout(() => fired.push('cleared'), 10);
+  clock.fireIn(-3, () => fired.push('d@0'));
+  clock.setTimeout(() => fired.push('e@10'), 10);
+  clock.clearTimeout(cleared);
+  assert.equal(clock.pending, 5);
+  clock.set(10);
+  assert.deepEqual(fired, ['d@0', 'c@5', 'a@10', 'b@10', 'e@10']);
+  assert.equal(clock.pending, 0);
+  assert.equal(clock.nextDeadline(), undefined);
+});
+
 test('a timer armed while time moves fires at its own deadline, not at the end of the jump', { timeout: 5000 }, () => {
   const clock = new SimClock();
   const at: number[] = [];

@@ -111,3 +111,23 @@ test('loss delays chunks by retransmissions, deterministically for a seed, and n
   assert.deepEqual([...first.arrivals].sort((x, y) => x - y), first.arrivals);
   assert.deepEqual((await run()).arrivals, first.arrivals);
 });
+
+test('a corked batch arrives as its chunks, small ones joined: a block is the sender\'s own memory, never copied', { timeout: 5000 }, async () => {
+  const env = setup({ latencyMs: 10 });
+  const { client, server } = await connectPair(env);
+  const chunks: Buffer[] = [];
+  server.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const block = Buffer.alloc(16384, 7);
+  client.write(Buffer.from('first'));
+  // Written while the first write is under way: these go out together, as one writev.
+  client.cork();
+  client.write(Buffer.from('ab'));
+  client.write(Buffer.from('cd'));
+  client.write(block);
+  client.write(Buffer.from('ef'));
+  client.uncork();
+  await runUntilSettled(env.clock, new Promise((resolve) => env.clock.setTimeout(resolve, 1000)), env.clock.now() + 5000);
+  assert.deepEqual(chunks.map((c) => (c.length > 100 ? `block ${c.length}` : c.toString())), ['first', 'abcd', 'block 16384', 'ef']);
+  assert.equal(chunks[2]!.buffer, block.buffer);
+  assert.equal(chunks[2]!.byteOffset, block.byteOffset);
+});

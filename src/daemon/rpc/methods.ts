@@ -187,7 +187,7 @@ const torrentSet: Method = async ({ params }, { daemon }) => {
     if (labels) entry.saved.labels = labels;
     daemon.torrentChanged(entry);
     if (queuePosition !== undefined) daemon.setQueuePosition(entry, Math.floor(queuePosition));
-    if (Object.values(choices).some((c) => c !== undefined)) await daemon.setFiles(entry, choices);
+    if (Object.values(choices).some((c) => c !== undefined)) daemon.setFiles(entry, choices);
     if (location !== undefined) await daemon.setLocation(entry, location as string, false).catch(pathError);
   }
   return { args: {} };

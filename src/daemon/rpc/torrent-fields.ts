@@ -130,7 +130,7 @@ const fields: Record<string, Field> = {
   },
   percent_complete: ({ entry }) => (entry.meta && entry.meta.length > 0 ? entry.byteProgress().haveValid / entry.meta.length : 0),
   metadata_percent_complete: ({ entry }) => entry.metadataProgress(),
-  recheck_progress: ({ entry }) => (entry.phase === 'checking' ? 0.5 : 0),
+  recheck_progress: ({ entry }) => (entry.phase === 'checking' ? entry.checkProgress() : 0),
   left_until_done: ({ entry }) => entry.byteProgress().leftUntilDone,
   size_when_done: ({ entry }) => entry.byteProgress().sizeWhenDone,
   total_size: ({ entry }) => entry.meta?.length ?? 0,
@@ -189,7 +189,7 @@ const fields: Record<string, Field> = {
   piece_count: ({ entry }) => entry.meta?.pieceCount ?? 0,
   piece_size: ({ entry }) => entry.meta?.pieceLength ?? 0,
   pieces: ({ entry }) => Buffer.from(entry.haveBitfield()).toString('base64'),
-  availability: ({ entry }) => (entry.meta ? Array.from({ length: entry.meta.pieceCount }, () => 0) : []),
+  availability: ({ entry }) => entry.availability(),
   file_count: ({ entry }) => entry.spans.length,
   files: ({ entry, key }) => {
     const done = entry.byteProgress().fileDone;

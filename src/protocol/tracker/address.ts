@@ -5,20 +5,34 @@
  * `socket.remoteAddress`, so addresses from a socket and from a tracker compare equal).
  */
 
-const IPV4_PART = /^(0|[1-9][0-9]{0,2})$/;
-
-/** Dotted-quad IPv4 → 4 bytes; undefined unless exactly four decimal parts 0..255 without leading zeros. */
+/**
+ * Dotted-quad IPv4 → 4 bytes; undefined unless exactly four decimal parts 0..255 without leading zeros.
+ * One pass over the characters, nothing allocated for text that is not an address: peer keys and
+ * PEX messages parse every address they see.
+ */
 export function parseIPv4(text: string): Buffer | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!IPV4_PART.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    out[i] = n;
+  let parts = 0;
+  let word = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    // A '.' after the last character closes the last part.
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || ++parts > 4) return undefined;
+      word = word * 256 + value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if ((digits === 1 && value === 0) || ++digits > 3) return undefined;
+      value = value * 10 + (c - 0x30);
+    } else {
+      return undefined;
+    }
   }
+  if (parts !== 4) return undefined;
+  const out = Buffer.allocUnsafe(4);
+  out.writeUInt32BE(word);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { asBuffer } from './as-buffer.js';
-import { checkAnnouncedLength, checkFrameHeader, decodeCheckedBody, DEFAULT_MAX_MESSAGE_LENGTH } from './codec.js';
+import { checkAnnouncedLength, checkFrameHeader, decodeCheckedBody, DEFAULT_MAX_MESSAGE_LENGTH, PIECE_HEADER_BYTES } from './codec.js';
 import { checkHandshakePrefix, decodeHandshake, HANDSHAKE_LENGTH, type Handshake } from './handshake.js';
-import { KEEP_ALIVE, LENGTH_PREFIX_BYTES, type PeerMessage } from './messages.js';
+import { KEEP_ALIVE, LENGTH_PREFIX_BYTES, MessageId, type PeerMessage } from './messages.js';
 
 /** What a FrameDecoder yields: the handshake (first, when expected), then peer messages. */
 export type WireMessage = Handshake | PeerMessage;
@@ -26,7 +26,10 @@ const EMPTY = Buffer.alloc(0);
  *
  * - Frames lying wholly inside one chunk are decoded in place: piece blocks and extended payloads
  *   are views into that chunk (do not reuse the chunk's memory afterwards, e.g. with a static
- *   `onread` buffer, without copying first). Only a frame split across chunks is copied, once.
+ *   `onread` buffer, without copying first). Only a frame split across chunks is copied, once;
+ *   except a piece frame split right after its 13-byte header (a writer's header-then-block writes
+ *   delivered as they were written, as the simulator does) whose whole block is in the next chunk:
+ *   that block is a view of the next chunk.
  * - Lengths are checked on the 4-byte prefix (max length) and the id byte (per-message length)
  *   before the body is buffered; at most one incomplete frame (≤ max message length + 4 bytes) is
  *   held between pushes.
@@ -123,13 +126,25 @@ export class FrameDecoder {
   /** Copies an incomplete unit (already checked as far as it goes) into `pending`. */
   private stash(buf: Buffer, pos: number, unitLength: number): void {
     const available = buf.length - pos;
-    this.reserve(available, unitLength);
+    // A piece header alone gets a buffer of its size: its block may well come whole in the next chunk.
+    if (available <= PIECE_HEADER_BYTES) this.pending = Buffer.allocUnsafe(available);
+    else this.reserve(available, unitLength);
     buf.copy(this.pending, 0, pos);
     this.pendingLength = available;
   }
 
   /** Appends from `buf` to the pending unit until it completes or `buf` runs out; returns bytes used. */
   private fillPending(buf: Buffer, out: WireMessage[]): number {
+    if (this.pendingLength === PIECE_HEADER_BYTES && !this.awaitingHandshake && this.pending[LENGTH_PREFIX_BYTES] === MessageId.Piece) {
+      // The header was checked when it arrived; a block wholly in `buf` needs no copy.
+      const blockLength = LENGTH_PREFIX_BYTES + this.pending.readUInt32BE(0) - PIECE_HEADER_BYTES;
+      if (blockLength <= buf.length) {
+        const header = this.pending;
+        this.clearPending();
+        out.push({ type: 'piece', index: header.readUInt32BE(5), begin: header.readUInt32BE(9), block: buf.subarray(0, blockLength) });
+        return blockLength;
+      }
+    }
     let pos = 0;
     while (pos < buf.length) {
       const had = this.pendingLength;

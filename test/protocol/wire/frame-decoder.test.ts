@@ -96,6 +96,29 @@ test('a piece wholly inside one chunk is a view of that chunk (no copy)', () => 
   assert.equal(ext.payload.buffer, chunk.buffer);
 });
 
+test('a piece header alone, then its block: the block is a view of the second chunk; a partial block is copied', () => {
+  const block = Buffer.alloc(16384, 7);
+  const frame = encodeMessage({ type: 'piece', index: 3, begin: 16384, block });
+  const have = encodeMessage({ type: 'have', index: 9 });
+  const decoder = new FrameDecoder();
+  assert.deepEqual(decoder.push(frame.subarray(0, 13)), []);
+  assert.equal(decoder.retainedBytes, 13);
+  const rest = Buffer.concat([frame.subarray(13), have]);
+  const [piece, next] = decoder.push(rest) as [Extract<PeerMessage, { type: 'piece' }>, PeerMessage];
+  assert.deepEqual({ ...piece, block: undefined }, { type: 'piece', index: 3, begin: 16384, block: undefined });
+  assert.ok(piece.block.equals(block));
+  assert.equal(piece.block.buffer, rest.buffer);
+  assert.equal(piece.block.byteOffset, rest.byteOffset);
+  assert.deepEqual(next, { type: 'have', index: 9 });
+  assert.equal(decoder.bufferedBytes, 0);
+
+  // The block in two halves: gathered (copied) as before.
+  const split = new FrameDecoder();
+  split.push(frame.subarray(0, 13));
+  assert.deepEqual(split.push(frame.subarray(13, 8000)), []);
+  assert.deepStrictEqual(split.push(frame.subarray(8000)), [{ type: 'piece', index: 3, begin: 16384, block }]);
+});
+
 test('max length: a frame announcing more is refused on its 4-byte prefix, before any body is buffered', () => {
   const decoder = new FrameDecoder();
   const err = assertWireError(() => decoder.push(header(DEFAULT_MAX_MESSAGE_LENGTH + 1)), 'message-too-long');
