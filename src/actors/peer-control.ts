@@ -31,18 +31,34 @@ export function peerClient(actor: PeerActor): string | undefined {
 }
 
 export function peerControl(actor: PeerActor): PeerControl {
+  // Read on every block received and every request sent: worked out once per snapshot, not per read.
+  let seen: unknown;
+  let flags: PeerFlags = { amChoking: true, amInterested: false, peerChoking: true, peerInterested: false };
+  const current = (): PeerFlags => {
+    const snapshot = actor.getSnapshot();
+    if (snapshot !== seen) {
+      seen = snapshot;
+      flags = {
+        amChoking: !snapshot.matches({ active: { amChoking: 'unchoked' } }),
+        amInterested: snapshot.matches({ active: { amInterested: 'yes' } }),
+        peerChoking: !snapshot.matches({ active: { peerChoking: 'unchoked' } }),
+        peerInterested: snapshot.matches({ active: { peerInterested: 'yes' } }),
+      };
+    }
+    return flags;
+  };
   return {
     get amChoking() {
-      return !actor.getSnapshot().matches({ active: { amChoking: 'unchoked' } });
+      return current().amChoking;
     },
     get amInterested() {
-      return actor.getSnapshot().matches({ active: { amInterested: 'yes' } });
+      return current().amInterested;
     },
     get peerChoking() {
-      return !actor.getSnapshot().matches({ active: { peerChoking: 'unchoked' } });
+      return current().peerChoking;
     },
     get peerInterested() {
-      return actor.getSnapshot().matches({ active: { peerInterested: 'yes' } });
+      return current().peerInterested;
     },
     command: (type) => actor.send({ type }),
     onChoke: (listener) => {

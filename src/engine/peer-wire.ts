@@ -1,6 +1,6 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
 import type { Clock } from '../env/clock.js';
-import type { PeerSocket } from '../env/transport.js';
+import { type PeerSocket, writeCallbackReleasesBuffer } from '../env/transport.js';
 import { ProtocolError } from '../protocol/errors.js';
 import {
   FrameDecoder,
@@ -45,6 +45,7 @@ export class PeerWire {
   readonly upload = new RateMeter();
   lastReceivedAt: number;
   lastSentAt: number;
+  private readonly writesRelease: boolean;
 
   /** Every decoded message, in order. Completes when the connection closes. */
   readonly messages$: Observable<WireMessage> = this.messagesSubject.asObservable();
@@ -57,6 +58,7 @@ export class PeerWire {
     private readonly options: PeerWireOptions,
   ) {
     this.address = socketAddress(socket);
+    this.writesRelease = writeCallbackReleasesBuffer(socket);
     this.decoder = new FrameDecoder({ expectHandshake: options.expectHandshake ?? true, maxMessageLength: options.maxMessageLength });
     this.lastReceivedAt = this.lastSentAt = options.clock.now();
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -105,13 +107,17 @@ export class PeerWire {
     this.socket.uncork();
   }
 
-  /** A `piece` message: header and block written together without concatenating them. */
-  sendBlock(index: number, begin: number, block: Buffer): boolean {
+  /**
+   * A `piece` message: header and block written together without concatenating them. `onWritten`
+   * is called once the block's memory may be reused — only on sockets that hand bytes to the kernel
+   * when their write completes (not those that queue them, as uTP does for resending).
+   */
+  sendBlock(index: number, begin: number, block: Buffer, onWritten?: () => void): boolean {
     if (this.closed) return false;
     this.options.tap?.('out', { type: 'piece', index, begin, block });
     this.socket.cork();
     this.socket.write(encodePieceHeader(index, begin, block.length));
-    const ok = this.socket.write(block);
+    const ok = this.socket.write(block, onWritten && this.writesRelease ? () => onWritten() : undefined);
     this.socket.uncork();
     const now = this.options.clock.now();
     this.upload.add(block.length, now);

@@ -17,6 +17,15 @@ export function transportOf(socket: PeerSocket): PeerTransportKind {
   return socket.transport === 'utp' ? 'utp' : 'tcp';
 }
 
+/**
+ * Whether a write's callback means the socket no longer references the written buffer: true of TCP
+ * sockets (the kernel has copied the bytes); not of layers that queue what they send (uTP keeps it
+ * to resend) or that we cannot see into.
+ */
+export function writeCallbackReleasesBuffer(socket: PeerSocket): boolean {
+  return socket instanceof net.Socket;
+}
+
 export interface Listener {
   readonly address: string;
   readonly port: number;
