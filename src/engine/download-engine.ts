@@ -71,6 +71,8 @@ interface DownloadPeer {
 export interface BlockSender {
   peer: string;
   address: string;
+  /** The connection it came over (the registry key), still named after the peer has left. */
+  key: string;
 }
 
 /** A complete piece handed over for verification: its blocks in order and who sent each. */
@@ -188,7 +190,7 @@ export class DownloadEngine {
       released: new Set(),
       hasWanted: false,
       contributed: new Set(),
-      sender: { peer: handle.peerId, address: handle.address },
+      sender: { peer: handle.peerId, address: handle.address, key: handle.key },
       blocksReceived: 0,
       lastBlockAt: this.options.clock.now(),
     };
@@ -381,7 +383,8 @@ export class DownloadEngine {
     if (pieceComplete) this.completeAwaitingWrites.add(index);
     this.pendingWriteBytes += block.length;
     if (!this.readingPaused && this.pendingWriteBytes > this.writeHighWaterBytes) this.setReading(false);
-    this.options.write(index * this.options.pieceLength + begin, block).then(
+    // The block is a view of a read buffer that is reused once this message is handled.
+    this.options.write(index * this.options.pieceLength + begin, Buffer.from(block)).then(
       () => {
         this.pendingWriteBytes -= block.length;
         if (this.readingPaused && this.pendingWriteBytes <= this.writeHighWaterBytes / 2) this.setReading(true);

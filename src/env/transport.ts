@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PeerTransportKind } from '../policy/transport-order.js';
+import { transientReadOptions } from './transient-reads.js';
 
 /** A byte stream to one peer: a TCP socket here, a simulated link in the simulator. */
 export interface PeerSocket extends Duplex {
@@ -67,8 +68,10 @@ export const tcpTransport: Transport = {
   connect({ host, port, localAddress, timeoutMs }) {
     return new Promise((resolve, reject) => {
       // net.Socket passes stream options on to its Duplex; @types/node does not list them.
-      const options: net.NetConnectOpts & { highWaterMark: number } = { host, port, localAddress, noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES };
+      const reads = transientReadOptions();
+      const options: net.NetConnectOpts & { highWaterMark: number } = { host, port, localAddress, noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES, onread: reads.onread };
       const socket = net.connect(options);
+      reads.bind(socket);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
