@@ -7,8 +7,9 @@ import type { PeerSocket } from './transport.js';
  * collection every few MiB. A chunk read this way is valid only until its reader returns.
  *
  * The connection's owner (the peer wire, which copies whatever it keeps) takes the chunks with
- * `readTransiently`; until it does, each chunk is copied and emitted as ordinary 'data', so a
- * handshake reader or an encryption layer set up first sees a normal socket.
+ * `readTransiently`; until it does, each chunk is copied and pushed into the socket's readable side,
+ * so a handshake reader or an encryption layer set up first sees a normal socket (and bytes that
+ * arrive before anyone listens wait in its buffer, as they would without `onread`).
  */
 const READ_BUFFER_BYTES = 256 * 1024;
 let shared: Buffer | undefined;
@@ -27,7 +28,7 @@ export function transientReadOptions(): { onread: { buffer: () => Buffer; callba
         const chunk = buffer.subarray(0, bytes);
         const reader = readers.get(socket);
         if (reader) reader(chunk);
-        else socket.emit('data', Buffer.from(chunk));
+        else socket.push(Buffer.from(chunk));
         return true;
       },
     },
@@ -45,5 +46,10 @@ export function transientReadOptions(): { onread: { buffer: () => Buffer; callba
 export function readTransiently(socket: PeerSocket, reader: (chunk: Buffer) => void): boolean {
   if (!(socket instanceof net.Socket) || !supported.has(socket)) return false;
   readers.set(socket, reader);
+  // What arrived before (copies, waiting in the readable buffer) goes first: no read can come in
+  // before a microtask, and by then the caller has subscribed to what the reader produces.
+  queueMicrotask(() => {
+    for (let waiting = socket.read() as Buffer | null; waiting !== null; waiting = socket.read() as Buffer | null) reader(waiting);
+  });
   return true;
 }

@@ -50,3 +50,23 @@ test('a dialled socket reads into a reused buffer: blocks are right while dispat
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('bytes that reach a dialled socket before anyone reads it wait, in order, for the peer wire', { timeout: 20_000 }, async () => {
+  const greeting = Buffer.concat([encodeMessage({ type: 'have', index: 7 }), encodeMessage({ type: 'unchoke' })]);
+  const server = net.createServer((socket) => socket.write(greeting));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = await tcpTransport.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, timeoutMs: 5000 });
+  // Nobody reads for a while: the greeting arrives meanwhile.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const wire = new PeerWire(socket, { clock: systemClock, expectHandshake: false });
+  const received: WireMessage[] = [];
+  wire.messages$.subscribe((m) => received.push(m));
+  try {
+    const deadline = Date.now() + 5000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(received, [{ type: 'have', index: 7 }, { type: 'unchoke' }]);
+  } finally {
+    wire.close('test done');
+    server.close();
+  }
+});
