@@ -107,7 +107,9 @@ export const downloaderMachine = setup({
     blameFailure: enqueueActions(({ context, enqueue }, index: number) => {
       const evidence = context.engine.pieceEvidence(index);
       const contributors = context.engine.contributorsOf(index);
-      enqueue.sendParent({ type: 'DOWNLOAD.FAILED', index, peers: contributors.map((p) => p.key) } satisfies DownloaderReport);
+      // Senders that have left since (banned for an earlier piece, say) are still named.
+      const peers = new Set([...contributors.map((p) => p.key), ...(evidence?.senders.flatMap((sender) => (sender ? [sender.key] : [])) ?? [])]);
+      enqueue.sendParent({ type: 'DOWNLOAD.FAILED', index, peers: [...peers] } satisfies DownloaderReport);
       if (evidence) {
         const digests = blockDigests(evidence.blocks);
         context.smartBan.pieceFailed(index, evidence.senders.map((sender, i) => sender && { ...sender, digest: digests[i]! }));

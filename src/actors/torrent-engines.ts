@@ -54,8 +54,8 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     onWriteError: (err) => report({ type: 'DISK_ERROR', message: `write failed: ${messageOf(err)}` }),
     onViolation,
   });
-  const cache = new PieceCache({ pieceLength: meta.pieceLength, pieceCount: meta.pieceCount, totalLength: meta.length }, (offset, length) =>
-    storage.read(offset, length),
+  const cache = new PieceCache({ pieceLength: meta.pieceLength, pieceCount: meta.pieceCount, totalLength: meta.length }, (offset, length, into) =>
+    storage.read(offset, length, into),
   );
   const upload = new UploadEngine({
     pieceCount: meta.pieceCount,
@@ -64,6 +64,7 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     have: (index) => download.have(index),
     limiter: input.uploadLimiter ?? (input.uploadLimit ? new TokenBucket(input.uploadLimit, clock) : undefined),
     read: (offset, length) => cache.read(offset, length),
+    release: (block) => cache.release(block),
     onViolation,
     onReadError: (err) => report({ type: 'DISK_ERROR', message: `read failed: ${messageOf(err)}` }),
   });

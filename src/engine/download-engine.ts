@@ -6,6 +6,7 @@ import { pieceSize } from '../protocol/metainfo/piece-size.js';
 import { BLOCK_SIZE } from '../protocol/wire/block-size.js';
 import type { PeerMessage } from '../protocol/wire/index.js';
 import type { PeerHandle } from './peer-handle.js';
+import { PieceBuffers } from './piece-buffers.js';
 import type { RateLimiter } from './token-bucket.js';
 
 /**
@@ -72,6 +73,8 @@ interface DownloadPeer {
 export interface BlockSender {
   peer: string;
   address: string;
+  /** The connection it came over (the registry key), still named after the peer has left. */
+  key: string;
 }
 
 /** A complete piece handed over for verification: its blocks in order and who sent each. */
@@ -87,10 +90,11 @@ export class DownloadEngine {
   private readonly peers = new Map<string, DownloadPeer>();
   private readonly pendingWritesByPiece = new Map<number, number>();
   private readonly completeAwaitingWrites = new Set<number>();
-  /** Blocks of the pieces being assembled in memory, and who sent each, by block number. */
-  private readonly assembly = new Map<number, PieceEvidence>();
-  /** Complete pieces handed over for verification, with their size and blocks, until the verdict. */
-  private readonly handedOver = new Map<number, { size: number; evidence: PieceEvidence }>();
+  /** The pieces being assembled in memory: their buffer, and each block (a view of it) with its sender. */
+  private readonly assembly = new Map<number, PieceEvidence & { buffer: Buffer }>();
+  /** Complete pieces handed over for verification, with their buffer and blocks, until the verdict. */
+  private readonly handedOver = new Map<number, { buffer: Buffer; evidence: PieceEvidence }>();
+  private readonly pieceBuffers: PieceBuffers;
   private readonly assemble: boolean;
   private pendingWriteBytes = 0;
   private readingPaused = false;
@@ -117,6 +121,8 @@ export class DownloadEngine {
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
     this.maxRecentlyReleased = Math.max(options.maxRecentlyReleased ?? 1024, 2 * this.pipelineDepth);
     this.assemble = options.pieceLength <= (options.assembleLimitBytes ?? 16 * 1024 * 1024);
+    // Enough reusable buffers for the pieces awaiting their verdict below the high-water mark.
+    this.pieceBuffers = new PieceBuffers(options.pieceLength, this.writeHighWaterBytes + 4 * options.pieceLength);
   }
 
   get peerCount(): number {
@@ -212,7 +218,7 @@ export class DownloadEngine {
       released: new Set(),
       hasWanted: false,
       contributed: new Set(),
-      sender: { peer: handle.peerId, address: handle.address },
+      sender: { peer: handle.peerId, address: handle.address, key: handle.key },
       blocksReceived: 0,
       lastBlockAt: this.options.clock.now(),
     };
@@ -371,29 +377,32 @@ export class DownloadEngine {
     this.fill(peer);
   }
 
-  /** Keeps the block with its piece; a complete piece goes to verification as a whole. */
+  /** Copies the block into its piece's buffer; a complete piece goes to verification as a whole. */
   private collect(peer: DownloadPeer, index: number, begin: number, block: Buffer, pieceComplete: boolean): void {
-    let evidence = this.assembly.get(index);
-    if (!evidence) this.assembly.set(index, (evidence = { blocks: [], senders: [] }));
-    evidence.blocks[begin / BLOCK_SIZE] = block;
-    evidence.senders[begin / BLOCK_SIZE] = peer.sender;
+    let piece = this.assembly.get(index);
+    if (!piece) {
+      piece = { buffer: this.pieceBuffers.take(pieceSize(this.geometry, index)), blocks: [], senders: [] };
+      this.assembly.set(index, piece);
+    }
+    block.copy(piece.buffer, begin);
+    piece.blocks[begin / BLOCK_SIZE] = piece.buffer.subarray(begin, begin + block.length);
+    piece.senders[begin / BLOCK_SIZE] = peer.sender;
     if (!pieceComplete) return;
     this.assembly.delete(index);
-    const blocks = evidence.blocks;
-    let size = 0;
-    for (const b of blocks) size += b.length;
-    this.handedOver.set(index, { size, evidence });
-    this.pendingWriteBytes += size;
+    const { buffer, blocks, senders } = piece;
+    this.handedOver.set(index, { buffer, evidence: { blocks, senders } });
+    this.pendingWriteBytes += buffer.length;
     if (!this.readingPaused && this.pendingWriteBytes > this.writeHighWaterBytes) this.setReading(false);
     this.options.onPieceAssembled(index, blocks);
   }
 
-  /** The verdict on a handed-over piece is in: its memory is free. */
+  /** The verdict on a handed-over piece is in: its buffer is free for the next piece. */
   private release(index: number): void {
-    const size = this.handedOver.get(index)?.size;
-    if (size === undefined) return;
+    const piece = this.handedOver.get(index);
+    if (!piece) return;
     this.handedOver.delete(index);
-    this.pendingWriteBytes -= size;
+    this.pendingWriteBytes -= piece.buffer.length;
+    this.pieceBuffers.give(piece.buffer);
     if (this.readingPaused && this.pendingWriteBytes <= this.writeHighWaterBytes / 2) this.setReading(true);
   }
 
@@ -402,7 +411,8 @@ export class DownloadEngine {
     if (pieceComplete) this.completeAwaitingWrites.add(index);
     this.pendingWriteBytes += block.length;
     if (!this.readingPaused && this.pendingWriteBytes > this.writeHighWaterBytes) this.setReading(false);
-    this.options.write(index * this.options.pieceLength + begin, block).then(
+    // The block is a view of a read buffer that is reused once this message is handled.
+    this.options.write(index * this.options.pieceLength + begin, Buffer.from(block)).then(
       () => {
         this.pendingWriteBytes -= block.length;
         if (this.readingPaused && this.pendingWriteBytes <= this.writeHighWaterBytes / 2) this.setReading(true);

@@ -1,6 +1,7 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
 import type { Clock } from '../env/clock.js';
-import type { PeerSocket } from '../env/transport.js';
+import { type PeerSocket, writeCallbackReleasesBuffer } from '../env/transport.js';
+import { readTransiently } from '../env/transient-reads.js';
 import { ProtocolError } from '../protocol/errors.js';
 import {
   FrameDecoder,
@@ -10,6 +11,7 @@ import {
   encodeHandshake,
   encodeMessage,
   encodePieceHeader,
+  withOwnBytes,
 } from '../protocol/wire/index.js';
 import { RateMeter } from './rate-meter.js';
 import { socketAddress } from '../util/socket-address.js';
@@ -33,6 +35,8 @@ export type WireTap = (direction: 'in' | 'out', message: WireMessage | { type: '
  * messages in, bytes out. Block payloads are Buffer views, written with the 13-byte header in one
  * corked write, never copied. Backpressure is the socket's own: `congested` mirrors
  * `writableNeedDrain` and `drain$` fires when it clears; `pauseReading` stops the inbound flow.
+ * Received blocks are views valid only while their message is dispatched (see transient-reads.ts);
+ * every other message owns its bytes.
  */
 export class PeerWire {
   readonly address: string;
@@ -45,6 +49,8 @@ export class PeerWire {
   readonly upload = new RateMeter();
   lastReceivedAt: number;
   lastSentAt: number;
+  private readonly writesRelease: boolean;
+  private readonly transientChunks: boolean;
 
   /** Every decoded message, in order. Completes when the connection closes. */
   readonly messages$: Observable<WireMessage> = this.messagesSubject.asObservable();
@@ -57,9 +63,12 @@ export class PeerWire {
     private readonly options: PeerWireOptions,
   ) {
     this.address = socketAddress(socket);
+    this.writesRelease = writeCallbackReleasesBuffer(socket);
     this.decoder = new FrameDecoder({ expectHandshake: options.expectHandshake ?? true, maxMessageLength: options.maxMessageLength });
     this.lastReceivedAt = this.lastSentAt = options.clock.now();
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    // A dialled TCP socket reads into a buffer reused for every read: its chunks are transient.
+    this.transientChunks = readTransiently(socket, (chunk) => this.receive(chunk));
+    if (!this.transientChunks) socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => this.drainSubject.next());
     socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
     socket.on('close', () => this.close('connection closed by peer'));
@@ -105,13 +114,17 @@ export class PeerWire {
     this.socket.uncork();
   }
 
-  /** A `piece` message: header and block written together without concatenating them. */
-  sendBlock(index: number, begin: number, block: Buffer): boolean {
+  /**
+   * A `piece` message: header and block written together without concatenating them. `onWritten`
+   * is called once the block's memory may be reused — only on sockets that hand bytes to the kernel
+   * when their write completes (not those that queue them, as uTP does for resending).
+   */
+  sendBlock(index: number, begin: number, block: Buffer, onWritten?: () => void): boolean {
     if (this.closed) return false;
     this.options.tap?.('out', { type: 'piece', index, begin, block });
     this.socket.cork();
     this.socket.write(encodePieceHeader(index, begin, block.length));
-    const ok = this.socket.write(block);
+    const ok = this.socket.write(block, onWritten && this.writesRelease ? () => onWritten() : undefined);
     this.socket.uncork();
     const now = this.options.clock.now();
     this.upload.add(block.length, now);
@@ -154,9 +167,10 @@ export class PeerWire {
     }
     const now = this.options.clock.now();
     this.lastReceivedAt = now;
-    for (const message of messages) {
+    for (let message of messages) {
       if (this.closed) return;
       if (message.type === 'piece') this.download.add(message.block.length, now);
+      else if (this.transientChunks && message.type !== 'handshake') message = withOwnBytes(message);
       this.options.tap?.('in', message);
       this.messagesSubject.next(message);
     }

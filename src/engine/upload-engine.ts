@@ -17,6 +17,8 @@ export interface UploadEngineOptions {
   /** Do we have (verified) this piece? */
   have: (index: number) => boolean;
   read: (offset: number, length: number) => Promise<Buffer>;
+  /** A block from `read` is done with: the socket has its bytes, or it was not sent (lets the reader reuse its memory). */
+  release?: (block: Buffer) => void;
   /** A peer broke the protocol: close it with this reason. */
   onViolation: (key: string, reason: string) => void;
   onReadError: (err: unknown) => void;
@@ -150,11 +152,15 @@ export class UploadEngine {
       this.options.read(request.index * this.options.pieceLength + request.begin, request.length).then(
         (block) => {
           peer.reading--;
-          if (!this.peers.has(peer.handle.key)) return;
+          const release = this.options.release;
+          if (!this.peers.has(peer.handle.key)) return release?.(block);
           // Choked while the disk was busy: the block is no longer owed, but a fast peer is told so
           // (BEP 6: a choke does not cancel its requests; it would wait for them until it timed out).
-          if (peer.handle.control.amChoking) return this.reject(peer, request);
-          wire.sendBlock(request.index, request.begin, block);
+          if (peer.handle.control.amChoking) {
+            release?.(block);
+            return this.reject(peer, request);
+          }
+          wire.sendBlock(request.index, request.begin, block, release && (() => release(block)));
           this.stats.blocks++;
           this.stats.bytes += block.length;
           this.pump(peer);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PeerTransportKind } from '../policy/transport-order.js';
+import { transientReadOptions } from './transient-reads.js';
 
 /** A byte stream to one peer: a TCP socket here, a simulated link in the simulator. */
 export interface PeerSocket extends Duplex {
@@ -15,6 +16,15 @@ export type { PeerTransportKind } from '../policy/transport-order.js';
 /** The transport under a connection, through any layer above it (an MSE stream forwards its socket's). */
 export function transportOf(socket: PeerSocket): PeerTransportKind {
   return socket.transport === 'utp' ? 'utp' : 'tcp';
+}
+
+/**
+ * Whether a write's callback means the socket no longer references the written buffer: true of TCP
+ * sockets (the kernel has copied the bytes); not of layers that queue what they send (uTP keeps it
+ * to resend) or that we cannot see into.
+ */
+export function writeCallbackReleasesBuffer(socket: PeerSocket): boolean {
+  return socket instanceof net.Socket;
 }
 
 export interface Listener {
@@ -58,8 +68,10 @@ export const tcpTransport: Transport = {
   connect({ host, port, localAddress, timeoutMs }) {
     return new Promise((resolve, reject) => {
       // net.Socket passes stream options on to its Duplex; @types/node does not list them.
-      const options: net.NetConnectOpts & { highWaterMark: number } = { host, port, localAddress, noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES };
+      const reads = transientReadOptions();
+      const options: net.NetConnectOpts & { highWaterMark: number } = { host, port, localAddress, noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES, onread: reads.onread };
       const socket = net.connect(options);
+      reads.bind(socket);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));

@@ -20,3 +20,19 @@ export function totalLength(blocks: readonly Buffer[]): number {
   for (const block of blocks) length += block.length;
   return length;
 }
+
+/**
+ * The one buffer `blocks` are consecutive views of (a piece assembled in one buffer), or undefined:
+ * such a piece is written with one plain write instead of a writev of its blocks.
+ */
+export function contiguousView(blocks: readonly Buffer[]): Buffer | undefined {
+  const first = blocks[0];
+  if (!first) return undefined;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    if (block.buffer !== first.buffer || block.byteOffset !== end) return undefined;
+    end += block.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}

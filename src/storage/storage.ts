@@ -1,5 +1,6 @@
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { messageOf } from '../util/message-of.js';
+import { contiguousView } from './block-slices.js';
 
 /**
  * Where a torrent's bytes live. Offsets are in the torrent's byte space: all files laid end to end,
@@ -40,6 +41,8 @@ export interface TorrentStorage {
 /** Blocks written with the storage's own `writeBlocks`, or concatenated for one `write`. */
 export function writeBlocks(storage: TorrentStorage, offset: number, blocks: readonly Buffer[]): Promise<void> {
   if (blocks.length === 1) return storage.write(offset, blocks[0]!);
+  const whole = contiguousView(blocks);
+  if (whole) return storage.write(offset, whole);
   return storage.writeBlocks ? storage.writeBlocks(offset, blocks) : storage.write(offset, Buffer.concat(blocks));
 }
 

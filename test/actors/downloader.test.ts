@@ -63,7 +63,7 @@ class RecordingEngine {
 }
 
 const handle = (key: string) => ({ key, peerId: `id-${key}`, address: `${key}:1` }) as PeerHandle;
-const sender = (key: string) => ({ peer: `id-${key}`, address: `${key}:1` });
+const sender = (key: string) => ({ peer: `id-${key}`, address: `${key}:1`, key });
 const bits = (...pieces: number[]) => {
   const b = new Uint8Array(1);
   for (const i of pieces) b[0]! |= 0x80 >> i;
@@ -157,6 +157,16 @@ test('a failed piece with a single sender strikes it; the third strike bans, lat
     reports.filter((r) => r.type === 'DOWNLOAD.FAILED').map((r) => r.type === 'DOWNLOAD.FAILED' && r.peers),
     [['bad'], ['bad'], ['bad'], ['bad'], ['bad']],
   );
+});
+
+test('a failed piece names its senders even when they have left (banned for an earlier piece)', () => {
+  const { engine, reports, send } = startDownloader(2);
+  send({ type: 'CHECKED', have: bits() });
+  engine.evidence.set(0, { blocks: [Buffer.from('x'), Buffer.from('y')], senders: [sender('gone'), sender('here')] });
+  engine.contributors.set(0, [handle('here')]);
+  send({ type: 'PIECE_FAILED', index: 0 });
+  const failed = reports.find((r) => r.type === 'DOWNLOAD.FAILED');
+  assert.deepEqual(failed?.type === 'DOWNLOAD.FAILED' && [...failed.peers].sort(), ['gone', 'here']);
 });
 
 test('a piece shared by two senders strikes no one; once it verifies, the one whose block differs is banned (smart ban)', () => {

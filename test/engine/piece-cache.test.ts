@@ -57,3 +57,30 @@ test('pieces bigger than the budget are read block by block; failed reads are no
   fail = false;
   assert.equal((await flaky.read(0, 16)).length, 16);
 });
+
+test('an evicted piece’s buffer is read into again only once every block served from it was released', async () => {
+  const data = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 13) & 0xff));
+  const intos: (Buffer | undefined)[] = [];
+  const readRange = async (offset: number, length: number, into?: Buffer) => {
+    intos.push(into);
+    const out = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    data.copy(out, 0, offset, offset + length);
+    return out;
+  };
+  // Room for one 1 KiB piece: each new piece evicts the last.
+  const cache = new PieceCache({ pieceLength: 1024, pieceCount: 4, totalLength: 4096 }, readRange, 1024);
+  const pinned = await cache.read(0, 16); // piece 0, not released: its buffer must stay as it is
+  const released = await cache.read(1024, 16); // piece 1 evicts piece 0
+  cache.release(released);
+  await cache.read(2048, 16); // piece 2 evicts piece 1, whose block was released
+  await new Promise((resolve) => setImmediate(resolve));
+  const third = await cache.read(3072, 16); // piece 3: may reuse piece 1's buffer, never piece 0's
+
+  assert.equal(intos.length, 4);
+  const memoryOf = (b: Buffer | undefined) => b?.buffer;
+  assert.notEqual(memoryOf(intos[3]), pinned.buffer, 'a pinned buffer is not reused');
+  assert.equal(memoryOf(intos[3]), memoryOf(intos[1]), 'the released piece’s buffer is reused');
+  assert.deepEqual(pinned, data.subarray(0, 16), 'the pinned block still holds its bytes');
+  assert.deepEqual(third, data.subarray(3072, 3088));
+  cache.release(pinned);
+});

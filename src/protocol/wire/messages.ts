@@ -68,7 +68,10 @@ export interface Piece {
   readonly type: 'piece';
   readonly index: number;
   readonly begin: number;
-  /** Decoded blocks are usually a view into the received chunk, not a copy. */
+  /**
+   * Decoded blocks are a view into the received chunk, not a copy; a PeerWire's blocks are valid
+   * only while its message is dispatched (the chunk may be a read buffer reused for the next read).
+   */
   readonly block: Buffer;
 }
 export interface Cancel {
@@ -158,3 +161,13 @@ export const INTERESTED: Interested = Object.freeze({ type: 'interested' });
 export const NOT_INTERESTED: NotInterested = Object.freeze({ type: 'not-interested' });
 export const HAVE_ALL: HaveAll = Object.freeze({ type: 'have-all' });
 export const HAVE_NONE: HaveNone = Object.freeze({ type: 'have-none' });
+
+/**
+ * The message with its bytes copied out of the chunk it was decoded from, so it may be kept after
+ * that chunk is reused. Blocks are left as views: their one consumer copies them where they belong.
+ */
+export function withOwnBytes(message: PeerMessage): PeerMessage {
+  if (message.type === 'bitfield') return { type: 'bitfield', bitfield: Buffer.from(message.bitfield) };
+  if (message.type === 'extended') return { type: 'extended', id: message.id, payload: Buffer.from(message.payload) };
+  return message;
+}
