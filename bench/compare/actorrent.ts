@@ -13,4 +13,5 @@ export function actorrentCommand(args: string[]): string[] {
 }
 
 /** The options every bench peer gets: loopback, a free port, JSON events. */
-export const PEER_FLAGS = ['--port', '0', '--bind', '127.0.0.1', '--json'];
+/** LSD and the DHT off, as the bench's libtorrent has them: the peers are given, nothing to discover. */
+export const PEER_FLAGS = ['--port', '0', '--bind', '127.0.0.1', '--json', '--no-lsd', '--no-dht'];

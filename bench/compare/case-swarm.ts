@@ -57,10 +57,12 @@ export const swarmCase: BenchCase = {
     const { swarmMiB: mib, swarmLeechers: leechers, runs } = ctx.config;
     say(`  swarm: 1 seeder → ${leechers} leechers, ${mib} MiB, ${leechers + 1} processes, ${runs} run(s) each`);
     const p = await payload(mib, ctx.config.pieceLength);
-    const ours = await measureClient(actorrentPeer(ctx), p, leechers, runs);
+    // Plaintext, as in the transfer case: libtorrent's default dials MSE but then selects plaintext
+    // (prefer_rc4 off), while actorrent's `prefer` selects RC4 when offered, as Transmission does.
+    const ours = await measureClient(actorrentPeer(ctx, 'disable'), p, leechers, runs);
     const lt = ctx.clients.libtorrent ? await measureClient(libtorrentPeer(ctx), p, leechers, runs) : undefined;
     const ltMissing = notInstalled(ctx, 'libtorrent', 'libtorrent');
-    const how = 'peers found through actorrent\'s tracker (HTTP); leechers keep serving after they complete';
+    const how = 'peers found through actorrent\'s tracker (HTTP); leechers keep serving after they complete; actorrent with --encryption disable (libtorrent\'s default selects plaintext after its MSE handshake)';
     return [
       makeCase({
         id: 'swarm',
