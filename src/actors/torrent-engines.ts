@@ -64,7 +64,7 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     have: (index) => download.have(index),
     limiter: input.uploadLimiter ?? (input.uploadLimit ? new TokenBucket(input.uploadLimit, clock) : undefined),
     read: (offset, length) => cache.read(offset, length),
-    release: (block) => cache.release(block),
+    release: (block, reusable) => cache.release(block, reusable),
     onViolation,
     onReadError: (err) => report({ type: 'DISK_ERROR', message: `read failed: ${messageOf(err)}` }),
   });

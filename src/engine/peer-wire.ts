@@ -115,9 +115,17 @@ export class PeerWire {
   }
 
   /**
+   * Whether sendBlock's `onWritten` is ever called: only on sockets that hand bytes to the kernel
+   * when their write completes (not those that queue them, as uTP does for resending, or that we
+   * cannot see into).
+   */
+  get reportsWrites(): boolean {
+    return this.writesRelease;
+  }
+
+  /**
    * A `piece` message: header and block written together without concatenating them. `onWritten`
-   * is called once the block's memory may be reused — only on sockets that hand bytes to the kernel
-   * when their write completes (not those that queue them, as uTP does for resending).
+   * is called once the block's memory may be reused, if `reportsWrites`.
    */
   sendBlock(index: number, begin: number, block: Buffer, onWritten?: () => void): boolean {
     if (this.closed) return false;

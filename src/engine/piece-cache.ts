@@ -10,7 +10,7 @@ import { PieceBuffers } from './piece-buffers.js';
  * A fresh buffer per piece read makes V8 run a full garbage collection every few MiB served, so
  * piece buffers are reused: each block handed out pins its piece until `release(block)` (the socket
  * has taken it), and an evicted piece's buffer is read into again once nothing pins it. A block
- * never released only keeps its buffer from being reused.
+ * never released only keeps its buffer from being reused (and its piece's entry, until then).
  */
 export class PieceCache {
   private readonly pieces = new Map<number, CachedPiece>();
@@ -27,6 +27,11 @@ export class PieceCache {
   ) {
     this.layout = { pieceCount: geometry.pieceCount, pieceLength: geometry.pieceLength, length: geometry.totalLength };
     this.buffers = new PieceBuffers(geometry.pieceLength, maxBytes);
+  }
+
+  /** Pieces whose buffers this cache still tracks: cached, or evicted with blocks not yet released. */
+  get trackedPieces(): number {
+    return this.byMemory.size;
   }
 
   /** Bytes [offset, offset+length) of the torrent, where the range lies inside one piece. */
@@ -54,17 +59,22 @@ export class PieceCache {
     return data.subarray(begin, begin + length);
   }
 
-  /** A block from read() is no longer needed (the socket has taken its bytes, or it was dropped). */
-  release(block: Buffer): void {
+  /**
+   * A block from read() is no longer needed here. `reusable`: nothing references its memory any
+   * more (the socket has taken its bytes, or it was dropped); false when something still may (a
+   * uTP or encrypted socket): its piece's buffer is then left to the garbage collector.
+   */
+  release(block: Buffer, reusable = true): void {
     const piece = this.byMemory.get(block.buffer);
     if (!piece || piece.pins === 0) return;
     piece.pins--;
+    if (!reusable) piece.reusable = false;
     this.recycleIfFree(piece);
   }
 
   private load(index: number, size: number): CachedPiece {
     const buffer = this.buffers.take(size);
-    const piece: CachedPiece = { index, size, buffer, data: this.readRange(index * this.geometry.pieceLength, size, buffer), pins: 0, evicted: false };
+    const piece: CachedPiece = { index, size, buffer, data: this.readRange(index * this.geometry.pieceLength, size, buffer), pins: 0, evicted: false, reusable: true };
     this.pieces.set(index, piece);
     this.byMemory.set(buffer.buffer, piece);
     this.bytes += size;
@@ -90,7 +100,7 @@ export class PieceCache {
 
   private recycleIfFree(piece: CachedPiece): void {
     if (!piece.evicted || piece.pins > 0 || !this.byMemory.delete(piece.buffer.buffer)) return;
-    this.buffers.give(piece.buffer);
+    if (piece.reusable) this.buffers.give(piece.buffer);
   }
 
   private evict(): void {
@@ -115,4 +125,6 @@ interface CachedPiece {
   /** Blocks handed out and not released. */
   pins: number;
   evicted: boolean;
+  /** False once a block of it went to a socket that may still hold it after we are told it is done. */
+  reusable: boolean;
 }

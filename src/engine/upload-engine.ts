@@ -17,8 +17,11 @@ export interface UploadEngineOptions {
   /** Do we have (verified) this piece? */
   have: (index: number) => boolean;
   read: (offset: number, length: number) => Promise<Buffer>;
-  /** A block from `read` is done with: the socket has its bytes, or it was not sent (lets the reader reuse its memory). */
-  release?: (block: Buffer) => void;
+  /**
+   * A block from `read` is done with: `reusable` when nothing references its memory any more (the
+   * socket has its bytes, or it was not sent); false when a socket that cannot say so still may.
+   */
+  release?: (block: Buffer, reusable: boolean) => void;
   /** A peer broke the protocol: close it with this reason. */
   onViolation: (key: string, reason: string) => void;
   onReadError: (err: unknown) => void;
@@ -153,14 +156,18 @@ export class UploadEngine {
         (block) => {
           peer.reading--;
           const release = this.options.release;
-          if (!this.peers.has(peer.handle.key)) return release?.(block);
+          if (!this.peers.has(peer.handle.key)) return release?.(block, true);
           // Choked while the disk was busy: the block is no longer owed, but a fast peer is told so
           // (BEP 6: a choke does not cancel its requests; it would wait for them until it timed out).
           if (peer.handle.control.amChoking) {
-            release?.(block);
+            release?.(block, true);
             return this.reject(peer, request);
           }
-          wire.sendBlock(request.index, request.begin, block, release && (() => release(block)));
+          if (release && wire.reportsWrites) wire.sendBlock(request.index, request.begin, block, () => release(block, true));
+          else {
+            wire.sendBlock(request.index, request.begin, block);
+            release?.(block, false);
+          }
           this.stats.blocks++;
           this.stats.bytes += block.length;
           this.pump(peer);

@@ -10,7 +10,7 @@ import type { PeerSocket } from './transport.js';
  *
  * Backpressure is the raw socket's: a write completes only when the raw socket accepted its
  * ciphertext without needing a drain (so `writableNeedDrain` here follows the socket's), and the raw
- * socket is paused while our readable side is full. Each chunk costs one cipher output buffer; a
+ * socket is paused while our readable side is full. Received chunks are decrypted in place; a
  * corked batch (a block's header and payload) is encrypted into one buffer and written once.
  */
 export class EncryptedSocket extends Duplex implements PeerSocket {
@@ -43,8 +43,9 @@ export class EncryptedSocket extends Duplex implements PeerSocket {
     return this.raw.transport;
   }
 
+  // A chunk a socket emits is the reader's to keep or change: it is decrypted where it lies.
   private readonly onData = (chunk: Buffer) => {
-    if (!this.push(this.decrypt ? this.decrypt.update(chunk) : chunk)) this.raw.pause();
+    if (!this.push(this.decrypt ? this.decrypt.process(chunk, chunk) : chunk)) this.raw.pause();
   };
   private readonly onEnd = () => this.push(null);
   private readonly onError = (err: Error) => this.destroy(err);

@@ -84,3 +84,25 @@ test('an evicted piece’s buffer is read into again only once every block serve
   assert.deepEqual(third, data.subarray(3072, 3088));
   cache.release(pinned);
 });
+
+test('blocks released as not reusable (a uTP or encrypted socket may still hold them): their buffers are never read into again, and nothing is kept for them', async () => {
+  const data = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 31) & 0xff));
+  const intos = new Set<ArrayBufferLike>();
+  const readRange = async (offset: number, length: number, into?: Buffer) => {
+    if (into) intos.add(into.buffer);
+    const out = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    data.copy(out, 0, offset, offset + length);
+    return out;
+  };
+  const cache = new PieceCache({ pieceLength: 1024, pieceCount: 64, totalLength: 64 * 1024 }, readRange, 2048);
+  const served: Buffer[] = [];
+  for (let index = 0; index < 64; index++) {
+    const block = await cache.read(index * 1024, 512);
+    served.push(block);
+    cache.release(block, false);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(intos.size, 64, 'every piece got a buffer of its own');
+  assert.ok(cache.trackedPieces <= 2, `${cache.trackedPieces} pieces still tracked for a 2-piece budget`);
+  served.forEach((block, index) => assert.deepEqual(block, data.subarray(index * 1024, index * 1024 + 512), `block ${index} unchanged`));
+});

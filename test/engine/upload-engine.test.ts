@@ -48,3 +48,34 @@ test('choking a fast peer rejects its queued requests and those whose disk read 
 test('choking a peer without the fast extension drops its requests silently (the choke cancels them)', async () => {
   assert.deepEqual(await chokeWithReadsInFlight(false), []);
 });
+
+test('a served block is released as reusable once a TCP wire has written it, and at once as not reusable on a wire that cannot tell', async () => {
+  for (const reportsWrites of [true, false]) {
+    const released: [number, boolean][] = [];
+    const engine = new UploadEngine({
+      pieceCount: 4,
+      pieceLength: 32768,
+      totalLength: 4 * 32768,
+      have: () => true,
+      read: async (offset, length) => Buffer.alloc(length, offset >> 14),
+      release: (block, reusable) => released.push([block[0]!, reusable]),
+      onViolation: (key, reason) => assert.fail(`${key} closed: ${reason}`),
+      onReadError: (err) => assert.fail(String(err)),
+    });
+    const peer = new FakePeer('p1');
+    peer.wire.reportsWrites = reportsWrites;
+    engine.addPeer(peer.handle);
+    engine.setChoking('p1', false);
+    peer.wire.messages$.next({ type: 'request', index: 1, begin: 16384, length: 16384 });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(peer.sent.filter((m) => m.type === 'piece').length, 1);
+    if (reportsWrites) {
+      assert.deepEqual(released, [], 'not before the socket has written it');
+      peer.wire.written.forEach((done) => done());
+      assert.deepEqual(released, [[3, true]]);
+    } else {
+      assert.deepEqual(released, [[3, false]]);
+      assert.equal(peer.wire.written.length, 0);
+    }
+  }
+});

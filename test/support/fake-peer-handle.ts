@@ -20,9 +20,13 @@ export class FakePeer {
     drain$: new Subject<void>(),
     closed: false,
     congested: false,
+    /** As a TCP wire: sendBlock's onWritten is called (once the test calls the callbacks in `written`). */
+    reportsWrites: false,
+    written: [] as (() => void)[],
     send: (m: PeerMessage) => void this.sent.push(m),
-    sendBlock: (index: number, begin: number, block: Buffer) => {
+    sendBlock: (index: number, begin: number, block: Buffer, onWritten?: () => void) => {
       this.sent.push({ type: 'piece', index, begin, block });
+      if (onWritten) this.wire.written.push(onWritten);
       return true;
     },
   };
