@@ -100,7 +100,8 @@ export const largeCase: BenchCase = {
     say(`  transfer ${mib} MiB for the leecher's RSS, ${runs} run(s) each`);
     const p = await payload(mib, ctx.config.pieceLength);
     try {
-      const ours = await measureClient(actorrentPeer(ctx), p, runs);
+      // Plaintext, as the transfer case it is compared with (it ran in the default `prefer`, RC4, before).
+      const ours = await measureClient(actorrentPeer(ctx, 'disable'), p, runs);
       const lt = ctx.clients.libtorrent ? await measureClient(libtorrentPeer(ctx), p, runs) : undefined;
       // Flat: no more than 10 % above the leecher's RSS for the smaller transfer, when that ran.
       const small = ctx.previous.find((c) => c.id === 'transfer-rss')?.actorrent.value ?? null;
