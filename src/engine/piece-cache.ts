@@ -56,6 +56,8 @@ export class PieceCache {
       piece.pins--;
       throw err;
     }
+    // A storage that answered with memory of its own: nothing of ours to pin.
+    if (data.buffer !== piece.buffer.buffer) piece.pins--;
     return data.subarray(begin, begin + length);
   }
 

@@ -106,3 +106,14 @@ test('blocks released as not reusable (a uTP or encrypted socket may still hold 
   assert.ok(cache.trackedPieces <= 2, `${cache.trackedPieces} pieces still tracked for a 2-piece budget`);
   served.forEach((block, index) => assert.deepEqual(block, data.subarray(index * 1024, index * 1024 + 512), `block ${index} unchanged`));
 });
+
+test('a storage that answers with its own memory instead of the buffer offered: nothing stays pinned', async () => {
+  const src = source(64 * 1024);
+  const cache = new PieceCache({ pieceLength: 1024, pieceCount: 64, totalLength: 64 * 1024 }, src.readRange, 2048);
+  for (let index = 0; index < 64; index++) {
+    const block = await cache.read(index * 1024, 100);
+    assert.deepEqual(block, src.data.subarray(index * 1024, index * 1024 + 100));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(cache.trackedPieces <= 2, `${cache.trackedPieces} pieces tracked for a 2-piece budget`);
+});
