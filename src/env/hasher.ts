@@ -22,10 +22,11 @@ export interface Hasher {
    */
   scratch(length: number): Buffer;
   /**
-   * The SHA-1 of a piece held in memory (its blocks in order), on this thread, now. Optional: without
-   * it the file manager hashes the piece itself (the simulator's hasher knows its payload's pieces).
+   * The SHA-1 of piece `index` held in memory (its blocks in order) when it is known without hashing,
+   * else undefined and the file manager hashes it. Optional: only the simulator's hasher, which
+   * knows its payload, has it.
    */
-  digestNow?(chunks: readonly Buffer[]): Buffer;
+  knownDigest?(index: number, chunks: readonly Buffer[]): Buffer | undefined;
   close(): Promise<void>;
 }
 
