@@ -49,7 +49,12 @@ export class PeerWire {
   readonly upload = new RateMeter();
   lastReceivedAt: number;
   lastSentAt: number;
-  private readonly writesRelease: boolean;
+  /**
+   * Whether sendBlock's `onWritten` is ever called: only on sockets that hand bytes to the kernel
+   * when their write completes (not those that queue them, as uTP does for resending, or that we
+   * cannot see into).
+   */
+  readonly reportsWrites: boolean;
   private readonly transientChunks: boolean;
 
   /** Every decoded message, in order. Completes when the connection closes. */
@@ -63,7 +68,7 @@ export class PeerWire {
     private readonly options: PeerWireOptions,
   ) {
     this.address = socketAddress(socket);
-    this.writesRelease = writeCallbackReleasesBuffer(socket);
+    this.reportsWrites = writeCallbackReleasesBuffer(socket);
     this.decoder = new FrameDecoder({ expectHandshake: options.expectHandshake ?? true, maxMessageLength: options.maxMessageLength });
     this.lastReceivedAt = this.lastSentAt = options.clock.now();
     // A dialled TCP socket reads into a buffer reused for every read: its chunks are transient.
@@ -115,15 +120,6 @@ export class PeerWire {
   }
 
   /**
-   * Whether sendBlock's `onWritten` is ever called: only on sockets that hand bytes to the kernel
-   * when their write completes (not those that queue them, as uTP does for resending, or that we
-   * cannot see into).
-   */
-  get reportsWrites(): boolean {
-    return this.writesRelease;
-  }
-
-  /**
    * A `piece` message: header and block written together without concatenating them. `onWritten`
    * is called once the block's memory may be reused, if `reportsWrites`.
    */
@@ -132,7 +128,7 @@ export class PeerWire {
     this.options.tap?.('out', { type: 'piece', index, begin, block });
     this.socket.cork();
     this.socket.write(encodePieceHeader(index, begin, block.length));
-    const ok = this.socket.write(block, onWritten && this.writesRelease ? () => onWritten() : undefined);
+    const ok = this.socket.write(block, this.reportsWrites ? onWritten : undefined);
     this.socket.uncork();
     const now = this.options.clock.now();
     this.upload.add(block.length, now);
