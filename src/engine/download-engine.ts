@@ -118,7 +118,7 @@ export class DownloadEngine {
     this.applySelection(options.wanted, options.priorities);
     this.pipelineDepth = options.pipelineDepth ?? 128;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.writeHighWaterBytes = options.writeHighWaterBytes ?? 8 * 1024 * 1024;
+    this.writeHighWaterBytes = options.writeHighWaterBytes ?? 4 * 1024 * 1024;
     this.maxRecentlyReleased = Math.max(options.maxRecentlyReleased ?? 1024, 2 * this.pipelineDepth);
     this.assemble = options.pieceLength <= (options.assembleLimitBytes ?? 16 * 1024 * 1024);
     // Enough reusable buffers for the pieces awaiting their verdict below the high-water mark.

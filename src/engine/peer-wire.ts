@@ -56,6 +56,8 @@ export class PeerWire {
    */
   readonly reportsWrites: boolean;
   private readonly transientChunks: boolean;
+  /** Corked until the current turn of the event loop ends (see holdWrites). */
+  private writesHeld = false;
 
   /** Every decoded message, in order. Completes when the connection closes. */
   readonly messages$: Observable<WireMessage> = this.messagesSubject.asObservable();
@@ -126,6 +128,7 @@ export class PeerWire {
   sendBlock(index: number, begin: number, block: Buffer, onWritten?: () => void): boolean {
     if (this.closed) return false;
     this.options.tap?.('out', { type: 'piece', index, begin, block });
+    this.holdWrites();
     this.socket.cork();
     this.socket.write(encodePieceHeader(index, begin, block.length));
     const ok = this.socket.write(block, this.reportsWrites ? onWritten : undefined);
@@ -156,9 +159,28 @@ export class PeerWire {
 
   private write(bytes: Buffer): boolean {
     if (this.closed) return false;
+    this.holdWrites();
     this.lastSentAt = this.options.clock.now();
     return this.socket.write(bytes);
   }
+
+  /**
+   * On TCP, what is written in one turn of the event loop leaves in one system call and one
+   * segment: a verified piece's `have` to every peer and the requests it frees, a run of blocks.
+   * Sent one by one, in a swarm those are thousands of 9-byte writes, each a wake-up and a read at
+   * the other end. (Other sockets write as they are told: the simulator's order stays its own.)
+   */
+  private holdWrites(): void {
+    if (this.writesHeld || !this.reportsWrites) return;
+    this.writesHeld = true;
+    this.socket.cork();
+    process.nextTick(this.releaseWrites);
+  }
+
+  private readonly releaseWrites = (): void => {
+    this.writesHeld = false;
+    this.socket.uncork();
+  };
 
   private receive(chunk: Buffer): void {
     if (this.closed) return;

@@ -23,7 +23,7 @@ export class PieceCache {
   constructor(
     private readonly geometry: { pieceLength: number; pieceCount: number; totalLength: number },
     private readonly readRange: (offset: number, length: number, into?: Buffer) => Promise<Buffer>,
-    private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly maxBytes = 8 * 1024 * 1024,
   ) {
     this.layout = { pieceCount: geometry.pieceCount, pieceLength: geometry.pieceLength, length: geometry.totalLength };
     this.buffers = new PieceBuffers(geometry.pieceLength, maxBytes);

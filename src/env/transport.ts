@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PeerTransportKind } from '../policy/transport-order.js';
-import { transientReadOptions } from './transient-reads.js';
+import { adoptTransientReads, transientReadOptions } from './transient-reads.js';
 
 /** A byte stream to one peer: a TCP socket here, a simulated link in the simulator. */
 export interface PeerSocket extends Duplex {
@@ -47,7 +47,10 @@ const SOCKET_BUFFER_BYTES = 256 * 1024;
 
 export const tcpTransport: Transport = {
   listen({ host, port }, onConnection) {
-    const server = net.createServer({ noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES }, (socket) => onConnection(socket));
+    const server = net.createServer({ noDelay: true, highWaterMark: SOCKET_BUFFER_BYTES }, (socket) => {
+      adoptTransientReads(socket);
+      onConnection(socket);
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port }, () => {

@@ -4,13 +4,13 @@ import net from 'node:net';
 import { PeerWire } from '../../src/engine/peer-wire.js';
 import { systemClock } from '../../src/env/clock.js';
 import { readTransiently } from '../../src/env/transient-reads.js';
-import { tcpTransport } from '../../src/env/transport.js';
+import { type PeerSocket, tcpTransport } from '../../src/env/transport.js';
 import { type WireMessage, encodeMessage } from '../../src/protocol/wire/index.js';
 
 /**
- * Dialled TCP sockets read into one reused buffer: the peer wire's blocks are views valid while
- * dispatched, every other message keeps its own bytes, and a socket accepted by a server (no such
- * buffer) is left as it is.
+ * TCP sockets of the transport, dialled or accepted, read into one reused buffer: the peer wire's
+ * blocks are views valid while dispatched, every other message keeps its own bytes, and a socket
+ * accepted by some other server is left as it is.
  */
 test('a dialled socket reads into a reused buffer: blocks are right while dispatched, other messages keep their bytes', { timeout: 20_000 }, async () => {
   const accepted: net.Socket[] = [];
@@ -68,5 +68,69 @@ test('bytes that reach a dialled socket before anyone reads it wait, in order, f
   } finally {
     wire.close('test done');
     server.close();
+  }
+});
+
+/** A connection accepted by the transport's listener, with the dialling end. */
+async function acceptedPair(): Promise<{ accepted: PeerSocket; dialler: net.Socket; close(): Promise<void> }> {
+  const accepted: PeerSocket[] = [];
+  const listener = await tcpTransport.listen({ host: '127.0.0.1', port: 0 }, (socket) => accepted.push(socket));
+  const dialler = net.connect(listener.port, '127.0.0.1');
+  await new Promise((resolve) => dialler.once('connect', resolve));
+  while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  return {
+    accepted: accepted[0]!,
+    dialler,
+    close: async () => {
+      dialler.destroy();
+      accepted[0]!.destroy();
+      await listener.close();
+    },
+  };
+}
+
+test('a socket accepted by the transport reads into the reused buffer too, after what came before the wire', { timeout: 20_000 }, async () => {
+  const { accepted, dialler, close } = await acceptedPair();
+  try {
+    // Read as a handshake reader would, before the wire: an ordinary readable socket.
+    dialler.write(encodeMessage({ type: 'have', index: 3 }));
+    const early = await new Promise<Buffer>((resolve) => accepted.once('data', resolve));
+    assert.deepEqual(early, encodeMessage({ type: 'have', index: 3 }));
+    accepted.pause();
+    // Arrives while nobody reads: waits in the socket, then goes first to the wire.
+    dialler.write(encodeMessage({ type: 'have', index: 4 }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(readTransiently(accepted, () => undefined), true, 'the accepted socket reads into the shared buffer');
+    const wire = new PeerWire(accepted, { clock: systemClock, expectHandshake: false });
+    const kept: WireMessage[] = [];
+    const blocksAtDispatch: Buffer[] = [];
+    wire.messages$.subscribe((message) => {
+      kept.push(message);
+      if (message.type === 'piece') blocksAtDispatch.push(Buffer.from(message.block));
+    });
+    const blocks = [0x44, 0x55].map((fill) => Buffer.alloc(16384, fill));
+    for (const [i, block] of blocks.entries()) {
+      dialler.write(encodeMessage({ type: 'piece', index: i, begin: 0, block }));
+      while (kept.length < 2 + i) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(kept[0], { type: 'have', index: 4 });
+    assert.deepEqual(blocksAtDispatch, blocks, 'each block was right when it was handed on');
+    wire.close('test done');
+  } finally {
+    await close();
+  }
+});
+
+test('an accepted socket nobody reads stops reading at its buffer\'s limit: a sender cannot fill our memory', { timeout: 20_000 }, async () => {
+  const { accepted, dialler, close } = await acceptedPair();
+  try {
+    // Nobody reads (not paused either: pausing stops the reads outright). 64 MiB offered; the kernel's buffers and ours take a few MiB, the rest must wait at the sender.
+    const chunk = Buffer.alloc(1 << 20);
+    for (let i = 0; i < 64; i++) dialler.write(chunk);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(accepted.readableLength <= 1 << 20, `${accepted.readableLength} bytes buffered unread`);
+    assert.ok(dialler.writableLength >= 32 << 20, `only ${dialler.writableLength} bytes still wait at the sender`);
+  } finally {
+    await close();
   }
 });
