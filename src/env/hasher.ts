@@ -127,7 +127,16 @@ interface WorkerReply {
 
 const asBuffer = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
 
-export function workerHasher(threads = Math.max(1, Math.min(availableParallelism(), 4))): Hasher {
+export interface WorkerHasherOptions {
+  /**
+   * Starts every thread now rather than on first use: a thread takes some 30-50 ms to boot, which
+   * a caller about to check data on disk would otherwise wait for (the CLI starts them while it loads
+   * the torrent).
+   */
+  startNow?: boolean;
+}
+
+export function workerHasher(threads = Math.max(1, Math.min(availableParallelism(), 4)), options: WorkerHasherOptions = {}): Hasher {
   const pool: PoolWorker[] = [];
   const pending = new Map<number, Pending>();
   let nextJob = 1;
@@ -138,7 +147,6 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
 
   const spawn = (): PoolWorker => {
     const entry: PoolWorker = { worker: new Worker(HASH_WORKER_PROGRAM, { eval: true }), jobs: 0 };
-    entry.worker.unref(); // an idle pool never keeps the process alive
     entry.worker.on('message', (m: WorkerReply) => {
       const job = pending.get(m.job);
       if (!job) return;
@@ -165,6 +173,9 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
       const at = pool.indexOf(entry);
       if (at >= 0) pool.splice(at, 1);
     });
+    // An idle pool never keeps the process alive. After the listeners: adding a 'message' listener
+    // refs the worker again.
+    entry.worker.unref();
     pool.push(entry);
     return entry;
   };
@@ -201,6 +212,8 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
     const sent = owned ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
     entry.worker.postMessage({ ...message, chunk: sent }, [sent.buffer as ArrayBuffer]);
   };
+
+  if (options.startNow) while (pool.length < threads) spawn();
 
   return {
     start() {

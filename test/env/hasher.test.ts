@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,4 +122,18 @@ test('worker threads: a read job reads files itself and hashes pieces across ext
   } finally {
     await hasher.close();
   }
+});
+
+test('worker threads started up front (startNow) hash as well, and idle ones never keep the process alive', async () => {
+  const hasher = workerHasher(2, { startNow: true });
+  try {
+    assert.deepEqual(await hasher.hashEach(Buffer.from('abcdef'), [3, 3]), [sha1(Buffer.from('abc')), sha1(Buffer.from('def'))]);
+  } finally {
+    await hasher.close();
+  }
+  // A process that starts threads and never uses or closes them still exits by itself.
+  const program = `import(${JSON.stringify(new URL('../../src/env/hasher.ts', import.meta.url).href)}).then(({ workerHasher }) => { workerHasher(2, { startNow: true }); console.log('started'); });`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--eval', program], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(child.stdout.trim(), 'started', child.stderr);
+  assert.equal(child.status, 0, `exit ${String(child.status)} (signal ${String(child.signal)}): ${child.stderr}`);
 });
