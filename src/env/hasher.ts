@@ -129,9 +129,9 @@ const asBuffer = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLe
 
 export interface WorkerHasherOptions {
   /**
-   * Starts every thread now rather than on first use: a thread takes some 30-50 ms to boot, which
-   * a caller about to check data on disk would otherwise wait for (the CLI starts them while it loads
-   * the torrent).
+   * Starts every thread now rather than on first use: a thread takes tens of milliseconds to boot,
+   * which a caller about to check data on disk would otherwise wait for (the CLI starts them before
+   * it loads the session's modules).
    */
   startNow?: boolean;
 }
