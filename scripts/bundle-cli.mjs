@@ -10,9 +10,10 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // The subcommands and the error classes they throw are loaded with import() from dist/, as built
-  // by tsc: one copy of each module, so `instanceof` holds.
-  external: ['./commands/*', './errors.js', './units.js', '../protocol/errors.js'],
+  // The subcommands, the error classes they throw and the early hashing threads are loaded with
+  // import() from dist/, as built by tsc: one copy of each module, so `instanceof` holds and the
+  // threads started here are the ones run-torrent takes.
+  external: ['./commands/*', './errors.js', './units.js', '../protocol/errors.js', './hashing-threads.js'],
   // import.meta does not exist in CommonJS: give the bundle its own file URL.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

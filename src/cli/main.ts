@@ -117,7 +117,10 @@ withPeerOptions(
     .option('-o, --output <dir>', 'folder to download into (default: the current folder)')
     .option('--seed', 'keep seeding once complete, until interrupted')
     .option('--select <glob>', 'fetch only the files matching this glob (path inside the torrent, e.g. "docs/*.pdf"); repeatable', collect),
-).action(async (file: string, options) => (await import('./commands/download.js')).runDownload(file, options));
+).action(async (file: string, options) => {
+  (await import('./hashing-threads.js')).startHashingThreadsEarly();
+  await (await import('./commands/download.js')).runDownload(file, options);
+});
 
 withPeerOptions(
   program
@@ -125,7 +128,10 @@ withPeerOptions(
     .description('verify the data at <dir>/<name> and seed it until interrupted')
     .argument('<torrent>', '.torrent file, or a magnet link (its metadata is fetched from peers first)')
     .option('-o, --output <dir>', 'folder holding the data (default: the current folder)'),
-).action(async (file: string, options) => (await import('./commands/seed.js')).runSeed(file, options));
+).action(async (file: string, options) => {
+  (await import('./hashing-threads.js')).startHashingThreadsEarly();
+  await (await import('./commands/seed.js')).runSeed(file, options);
+});
 
 /** The options of every command that runs a peer. */
 function withPeerOptions(command: Command): Command {

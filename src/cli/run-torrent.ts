@@ -10,7 +10,8 @@ import { FsStorage } from '../storage/fs-storage.js';
 import { checkExisting } from '../storage/piece-verifier.js';
 import { popcount } from '../util/bits.js';
 import { messageOf } from '../util/message-of.js';
-import { type Hasher, workerHasher } from '../env/hasher.js';
+import type { Hasher } from '../env/hasher.js';
+import { takeHashingThreads } from './hashing-threads.js';
 import { CliError } from './errors.js';
 import { UsageError } from './units.js';
 import { onInterrupt } from './interrupt.js';
@@ -83,7 +84,7 @@ export async function runTorrent(options: RunTorrentOptions): Promise<void> {
   let closing: Promise<void> | undefined;
   let interrupted = false;
   // One pool of hashing threads for the seed check and the session.
-  const hasher = workerHasher();
+  const hasher = takeHashingThreads();
   // Called from the normal end, from an error and from a signal: runs once. Closing the session
   // stops the torrent, which saves its resume data.
   const shutdown = () => {

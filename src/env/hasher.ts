@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { FileExtent } from './file-extent.js';
+import { HASH_WORKER_PROGRAM } from './hash-worker-program.js';
 
 /**
  * SHA-1 for piece verification, injected like the clock: `inlineHasher` hashes on the calling
@@ -27,7 +29,33 @@ export interface Hasher {
    * knows its payload, has it.
    */
   knownDigest?(index: number, chunks: readonly Buffer[]): Buffer | undefined;
+  /**
+   * A job over consecutive pieces of these lengths that a worker thread reads from files itself and
+   * hashes where it read them: no bytes cross threads and the calling thread does nothing per chunk
+   * (the check of data on disk). Optional: only the worker hasher has it.
+   */
+  readPieces?(lengths: readonly number[]): PieceReadJob;
   close(): Promise<void>;
+}
+
+export interface PieceReadJob {
+  /**
+   * Reads and hashes the next extent of the pieces' bytes, in order. Resolves, once the worker no
+   * longer uses the descriptor, with the digests of the pieces this extent completed; rejects with
+   * FileEndedError when the file ends before the extent does, or with the read's error (its `code`
+   * kept). After a rejection the job is over.
+   */
+  add(extent: FileExtent): Promise<Buffer[]>;
+  /** Gives the job up. With an add() in flight the worker finishes that extent first. */
+  abort(): void;
+}
+
+/** A file ended before the bytes a read job was given (it was cut short since it was looked at). */
+export class FileEndedError extends Error {
+  constructor() {
+    super('the file ends before the bytes to read');
+    this.name = 'FileEndedError';
+  }
 }
 
 export interface HashJob {
@@ -58,29 +86,6 @@ function sliceDigests(data: Uint8Array, lengths: readonly number[]): Buffer[] {
   return lengths.map((length) => createHash('sha1').update(data.subarray(at, (at += length))).digest());
 }
 
-// The worker's whole program: one SHA-1 state per job, an ack for each chunk (the sender's
-// backpressure); `each` hashes consecutive slices of one chunk at once.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const jobs = new Map();
-parentPort.on('message', (m) => {
-  if (m.op === 'each') {
-    let at = 0;
-    const digests = m.lengths.map((length) => createHash('sha1').update(m.chunk.subarray(at, (at += length))).digest());
-    return parentPort.postMessage({ job: m.job, digests, chunk: m.chunk }, [m.chunk.buffer]);
-  }
-  let hash = jobs.get(m.job);
-  if (m.op === 'abort') return void jobs.delete(m.job);
-  if (!hash) jobs.set(m.job, (hash = createHash('sha1')));
-  if (m.chunk) hash.update(m.chunk);
-  // Chunks go back with the ack (and the digest), to be read into again.
-  if (m.op === 'update') return parentPort.postMessage({ job: m.job, ack: true, chunk: m.chunk }, m.chunk ? [m.chunk.buffer] : []);
-  jobs.delete(m.job);
-  parentPort.postMessage({ job: m.job, digest: hash.digest(), chunk: m.chunk }, m.chunk ? [m.chunk.buffer] : []);
-});
-`;
-
 /** Chunks of one job posted and not yet hashed, beyond which update() waits. */
 const MAX_CHUNKS_IN_FLIGHT = 2;
 /** Scratch buffers kept for reuse, and the largest size recycled. */
@@ -99,9 +104,39 @@ interface Pending {
   done?: { resolve: (digest: Buffer) => void; reject: (err: Error) => void };
   /** hashEach: the digests of the slices. */
   each?: { resolve: (digests: Buffer[]) => void; reject: (err: Error) => void };
+  /** readPieces: the extent being read. */
+  read?: { resolve: (digests: Buffer[]) => void; reject: (err: Error) => void };
+  /** readPieces: given up; finished when the extent in flight is answered. */
+  aborted?: boolean;
 }
 
-export function workerHasher(threads = Math.max(1, Math.min(availableParallelism(), 4))): Hasher {
+interface WorkerReply {
+  job: number;
+  ack?: boolean;
+  digest?: Uint8Array;
+  digests?: Uint8Array[];
+  chunk?: Uint8Array;
+  /** read: the job has every digest. */
+  finished?: boolean;
+  /** read: the file ended first. */
+  ended?: boolean;
+  /** read: the read failed (message and errno code). */
+  error?: string;
+  code?: string;
+}
+
+const asBuffer = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+
+export interface WorkerHasherOptions {
+  /**
+   * Starts every thread now rather than on first use: a thread takes tens of milliseconds to boot,
+   * which a caller about to check data on disk would otherwise wait for (the CLI starts them before
+   * it loads the session's modules).
+   */
+  startNow?: boolean;
+}
+
+export function workerHasher(threads = Math.max(1, Math.min(availableParallelism(), 4)), options: WorkerHasherOptions = {}): Hasher {
   const pool: PoolWorker[] = [];
   const pending = new Map<number, Pending>();
   let nextJob = 1;
@@ -111,11 +146,11 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
   const ours = new WeakSet<ArrayBufferLike>();
 
   const spawn = (): PoolWorker => {
-    const entry: PoolWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), jobs: 0 };
-    entry.worker.unref(); // an idle pool never keeps the process alive
-    entry.worker.on('message', (m: { job: number; ack?: boolean; digest?: Uint8Array; digests?: Uint8Array[]; chunk?: Uint8Array }) => {
+    const entry: PoolWorker = { worker: new Worker(HASH_WORKER_PROGRAM, { eval: true }), jobs: 0 };
+    entry.worker.on('message', (m: WorkerReply) => {
       const job = pending.get(m.job);
       if (!job) return;
+      if (job.read) return settleRead(m, job);
       if (m.chunk && m.chunk.buffer.byteLength === SCRATCH_SIZE && free.length < MAX_FREE_BUFFERS) free.push(m.chunk.buffer as ArrayBuffer);
       if (m.ack) {
         job.inFlight--;
@@ -123,7 +158,6 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
         return;
       }
       finish(m.job, job);
-      const asBuffer = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
       if (m.digests) job.each?.resolve(m.digests.map(asBuffer));
       else job.done?.resolve(asBuffer(m.digest!));
     });
@@ -133,13 +167,26 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
         finish(id, job);
         job.done?.reject(err);
         job.each?.reject(err);
+        job.read?.reject(err);
         job.drained?.();
       }
       const at = pool.indexOf(entry);
       if (at >= 0) pool.splice(at, 1);
     });
+    // An idle pool never keeps the process alive. After the listeners: adding a 'message' listener
+    // refs the worker again.
+    entry.worker.unref();
     pool.push(entry);
     return entry;
+  };
+
+  const settleRead = (m: WorkerReply, job: Pending) => {
+    const read = job.read!;
+    job.read = undefined;
+    if (m.finished || !m.digests || job.aborted) finish(m.job, job);
+    if (m.ended) read.reject(new FileEndedError());
+    else if (m.error !== undefined) read.reject(Object.assign(new Error(m.error), { code: m.code }));
+    else read.resolve(m.digests!.map(asBuffer));
   };
 
   const finish = (id: number, job: Pending) => {
@@ -165,6 +212,8 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
     const sent = owned ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
     entry.worker.postMessage({ ...message, chunk: sent }, [sent.buffer as ArrayBuffer]);
   };
+
+  if (options.startNow) while (pool.length < threads) spawn();
 
   return {
     start() {
@@ -200,6 +249,30 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
         post(entry, { op: 'each', job: id, chunk: data, lengths });
       });
     },
+    readPieces(lengths) {
+      const id = nextJob++;
+      const job: Pending = { worker: pick(), inFlight: 0 };
+      pending.set(id, job);
+      let first = true;
+      return {
+        add(extent) {
+          if (!pending.has(id) || job.aborted) return Promise.reject(new Error('read job already finished'));
+          if (job.read) return Promise.reject(new Error('one extent at a time'));
+          return new Promise<Buffer[]>((resolve, reject) => {
+            job.read = { resolve, reject };
+            // The lengths go once, with the first extent.
+            job.worker.worker.postMessage({ op: 'read', job: id, fd: extent.fd, position: extent.position, length: extent.length, lengths: first ? lengths : undefined });
+            first = false;
+          });
+        },
+        abort() {
+          if (!pending.has(id) || job.aborted) return;
+          job.aborted = true;
+          job.worker.worker.postMessage({ op: 'abort', job: id });
+          if (!job.read) finish(id, job);
+        },
+      };
+    },
     scratch(length) {
       if (length > SCRATCH_SIZE) return Buffer.allocUnsafeSlow(length);
       const buffer = free.pop() ?? new ArrayBuffer(SCRATCH_SIZE);
@@ -213,6 +286,7 @@ export function workerHasher(threads = Math.max(1, Math.min(availableParallelism
         pending.delete(id);
         job.done?.reject(new Error('the hasher was closed'));
         job.each?.reject(new Error('the hasher was closed'));
+        job.read?.reject(new Error('the hasher was closed'));
         job.drained?.();
       }
     },

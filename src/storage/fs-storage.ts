@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileExtent } from '../env/file-extent.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { FileLayout } from './file-layout.js';
 import { sliceBlocks, totalLength } from './block-slices.js';
@@ -73,6 +74,16 @@ export class FsStorage implements TorrentStorage {
         );
       }
       return out;
+    });
+  }
+
+  /** The descriptors come from the same pool and checks as read()'s: one file held at a time. */
+  eachFileExtent(offset: number, length: number, use: (extent: FileExtent) => Promise<void>): Promise<void> {
+    return this.run(async () => {
+      for (const segment of this.layout.segments(offset, length)) {
+        if (segment.padding) await use({ length: segment.length });
+        else await this.pool.use(segment.fileIndex, false, (handle) => use({ fd: handle.fd, position: segment.fileOffset, length: segment.length }));
+      }
     });
   }
 

@@ -3,6 +3,7 @@ import { pieceHash, type Metainfo } from '../protocol/metainfo/index.js';
 import { byteLength, hasBit, setBit } from '../util/bits.js';
 import { pieceRange } from './file-layout.js';
 import { isStorageError, StorageError, type TorrentStorage } from './storage.js';
+import { runReadInWorker, WORKER_READ_BYTES, workerReads } from './worker-read-check.js';
 
 type PieceMeta = Pick<Metainfo, 'pieceLength' | 'pieceCount' | 'length' | 'pieceHashes' | 'files'>;
 
@@ -87,7 +88,11 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Reads in flight at once, each a piece or a run of small pieces (default 2: one reads while the other hashes; with a hasher 8, to keep its threads and the disk busy). */
   concurrency?: number;
-  /** Hashes off the main thread (worker threads); default: on it. */
+  /**
+   * Hashes off the main thread (worker threads); default: on it. With a storage of plain files
+   * (`eachFileExtent`) and a hasher that can read them (`readPieces`), the threads read the files
+   * themselves, a run of pieces (up to WORKER_READ_BYTES) each time, and only digests come back.
+   */
   hasher?: Hasher;
   /** Pieces known to be good (resume data from files that did not change): counted as present unread. */
   known?: Uint8Array;
@@ -115,9 +120,12 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
   let checked = meta.pieceCount - toHash.length;
   if (checked > 0) onProgress?.(checked, meta.pieceCount);
 
-  // With a hasher, small pieces go in runs: one read and one message for up to VERIFY_CHUNK bytes.
+  // With a hasher, small pieces go in runs: one read and one message for up to VERIFY_CHUNK bytes,
+  // or up to WORKER_READ_BYTES when its threads read the files themselves.
   const hasher = options.hasher;
-  const runs = hasher ? consecutiveRuns(toHash, Math.max(1, Math.floor(VERIFY_CHUNK / meta.pieceLength))) : toHash.map((i) => [i]);
+  const inWorkers = workerReads(storage, hasher);
+  const runBytes = inWorkers ? WORKER_READ_BYTES : VERIFY_CHUNK;
+  const runs = hasher ? consecutiveRuns(toHash, Math.max(1, Math.floor(runBytes / meta.pieceLength))) : toHash.map((i) => [i]);
   let next = 0;
   let stop = false;
   const worker = async () => {
@@ -125,7 +133,11 @@ export async function checkExisting(storage: TorrentStorage, meta: PieceMeta, op
     while (!stop && next < runs.length) {
       signal?.throwIfAborted();
       const run = runs[next++]!;
-      const good = run.length > 1 ? await runMatches(storage, meta, run, hasher!, hashing, signal) : [await hashMatches(storage, meta, run[0]!, hashing, signal)];
+      const good = inWorkers
+        ? await runReadInWorker(inWorkers, meta, run, signal)
+        : run.length > 1
+          ? await runMatches(storage, meta, run, hasher!, hashing, signal)
+          : [await hashMatches(storage, meta, run[0]!, hashing, signal)];
       run.forEach((index, i) => good[i] && setBit(have, index));
       checked += run.length;
       onProgress?.(checked, meta.pieceCount);

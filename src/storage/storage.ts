@@ -1,3 +1,4 @@
+import type { FileExtent } from '../env/file-extent.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import { messageOf } from '../util/message-of.js';
 import { contiguousView } from './block-slices.js';
@@ -18,6 +19,14 @@ export interface TorrentStorage {
    * are read into it and a view of it is returned, so a caller reading a lot can reuse its buffers.
    */
   read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
+  /**
+   * For a reader on another thread (the check's hashing workers, which read files themselves):
+   * calls `use` for each part of [offset, offset+length) in order, with a descriptor open for
+   * reading the part's file, held open until `use` settles (padding: a length alone, zeros).
+   * Fails as read() does: a part in a missing file rejects with `missing-data` before `use`.
+   * Optional: a storage that is not plain files (memory, the simulator) leaves it out.
+   */
+  eachFileExtent?(offset: number, length: number, use: (extent: FileExtent) => Promise<void>): Promise<void>;
   /** Writes at a torrent offset (across files; bytes falling in padding files are dropped). */
   write(offset: number, data: Buffer): Promise<void>;
   /**

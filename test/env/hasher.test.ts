@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
-import { type Hasher, inlineHasher, workerHasher } from '../../src/env/hasher.js';
+import { FileEndedError, type Hasher, inlineHasher, workerHasher } from '../../src/env/hasher.js';
 
 const sha1 = (...chunks: Buffer[]) => {
   const hash = createHash('sha1');
@@ -72,4 +76,64 @@ test('worker threads: an aborted job and a closed hasher fail cleanly', async ()
   await assert.rejects(job.update(Buffer.from('y')), /finished/);
   await hasher.close();
   assert.throws(() => hasher.start(), /closed/);
+});
+
+test('worker threads: a read job reads files itself and hashes pieces across extents, padding zeros and file ends', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'actorrent-hasher-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const a = randomBytes(300_000);
+  const b = randomBytes(123_456);
+  writeFileSync(path.join(dir, 'a'), a);
+  writeFileSync(path.join(dir, 'b'), b);
+  const fdA = openSync(path.join(dir, 'a'), 'r');
+  const fdB = openSync(path.join(dir, 'b'), 'r');
+  t.after(() => (closeSync(fdA), closeSync(fdB)));
+  const hasher = workerHasher(2);
+  try {
+    // Bytes 1000.. of a, 5000 zeros, then b; pieces cut across every extent edge.
+    const bytes = Buffer.concat([a.subarray(1000), Buffer.alloc(5000), b]);
+    const lengths = [100_000, 250_000, bytes.length - 350_000];
+    const job = hasher.readPieces!(lengths);
+    const digests = [
+      ...(await job.add({ fd: fdA, position: 1000, length: a.length - 1000 })),
+      ...(await job.add({ length: 5000 })),
+      ...(await job.add({ fd: fdB, position: 0, length: b.length })),
+    ];
+    let at = 0;
+    assert.deepEqual(
+      digests,
+      lengths.map((length) => sha1(bytes.subarray(at, (at += length)))),
+    );
+    await assert.rejects(job.add({ fd: fdB, position: 0, length: 1 }), /finished/, 'a finished job takes nothing more');
+
+    const cutShort = hasher.readPieces!([200_000]);
+    await assert.rejects(cutShort.add({ fd: fdB, position: 0, length: 200_000 }), FileEndedError);
+    const badFd = hasher.readPieces!([10]);
+    await assert.rejects(badFd.add({ fd: 1_000_000, position: 0, length: 10 }), { code: 'EBADF' });
+    const tooMany = hasher.readPieces!([10]);
+    await assert.rejects(tooMany.add({ length: 11 }), /more bytes than the pieces hold/);
+
+    // Given up with an extent in flight: that extent is still answered (its descriptor is released).
+    const given = hasher.readPieces!([a.length]);
+    const inFlight = given.add({ fd: fdA, position: 0, length: 1000 });
+    given.abort();
+    assert.deepEqual(await inFlight, []);
+    await assert.rejects(given.add({ fd: fdA, position: 1000, length: 1000 }), /finished/);
+  } finally {
+    await hasher.close();
+  }
+});
+
+test('worker threads started up front (startNow) hash as well, and idle ones never keep the process alive', async () => {
+  const hasher = workerHasher(2, { startNow: true });
+  try {
+    assert.deepEqual(await hasher.hashEach(Buffer.from('abcdef'), [3, 3]), [sha1(Buffer.from('abc')), sha1(Buffer.from('def'))]);
+  } finally {
+    await hasher.close();
+  }
+  // A process that starts threads and never uses or closes them still exits by itself.
+  const program = `import(${JSON.stringify(new URL('../../src/env/hasher.ts', import.meta.url).href)}).then(({ workerHasher }) => { workerHasher(2, { startNow: true }); console.log('started'); });`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--eval', program], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(child.stdout.trim(), 'started', child.stderr);
+  assert.equal(child.status, 0, `exit ${String(child.status)} (signal ${String(child.signal)}): ${child.stderr}`);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FsStorage, fsStorageFactory } from '../../src/storage/fs-storage.js';
 import { isStorageError, toStorageError } from '../../src/storage/storage.js';
@@ -145,4 +145,32 @@ test('node errors map to storage error codes with one-line messages', () => {
   assert.equal(other.code, 'io');
   assert.equal(other.message, 'cannot read a: EIO: something');
   assert.equal(toStorageError(errno('ENOSPC'), 'write a/b').message, 'cannot write a/b: no space left on the device');
+});
+
+test('FsStorage: eachFileExtent gives readable descriptors for a range across files, padding as lengths, and fails on a missing file before any', async (t) => {
+  const dir = tempDir(t);
+  const { meta, data } = awkwardTorrent();
+  writeFilesDirectly(dir, meta, data);
+  const storage = new FsStorage(meta, dir);
+  // Bytes 900..1400: the end of a.bin, the padding, b.bin, c.bin and the start of d.bin.
+  const parts: Buffer[] = [];
+  await storage.eachFileExtent(900, 500, async (extent) => {
+    if (extent.fd === undefined) return void parts.push(Buffer.alloc(extent.length));
+    const bytes = Buffer.alloc(extent.length);
+    assert.equal(readSync(extent.fd, bytes, 0, extent.length, extent.position), extent.length);
+    parts.push(bytes);
+  });
+  assert.equal(parts.length, 5);
+  assert.deepEqual(Buffer.concat(parts), data.subarray(900, 1400));
+  await storage.close();
+  await assert.rejects(storage.eachFileExtent(0, 1, async () => undefined), (err) => isStorageError(err, 'closed'));
+
+  const gappy = new FsStorage(meta, tempDir(t));
+  let used = 0;
+  await assert.rejects(
+    gappy.eachFileExtent(0, 100, async () => void used++),
+    (err) => isStorageError(err, 'missing-data'),
+  );
+  assert.equal(used, 0);
+  await gappy.close();
 });
