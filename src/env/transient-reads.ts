@@ -82,10 +82,11 @@ function onreadFields(socket: net.Socket): OnreadFields | undefined {
 
 /**
  * Hands this socket's incoming bytes to `reader` as transient views (see above), if the socket was
- * dialled with transientReadOptions or adopted; returns false (and does nothing) for any other socket.
+ * dialled with transientReadOptions, adopted, or is a layer that offers them; returns false (and
+ * does nothing) for any other socket.
  */
 export function readTransiently(socket: PeerSocket, reader: (chunk: Buffer) => void): boolean {
-  if (!(socket instanceof net.Socket) || !supported.has(socket)) return false;
+  if (!supported.has(socket)) return false;
   readers.set(socket, reader);
   // What arrived before (copies, waiting in the readable buffer) goes first: no read can come in
   // before a microtask, and by then the caller has subscribed to what the reader produces.
@@ -93,4 +94,24 @@ export function readTransiently(socket: PeerSocket, reader: (chunk: Buffer) => v
     for (let waiting = socket.read() as Buffer | null; waiting !== null; waiting = socket.read() as Buffer | null) reader(waiting);
   });
   return true;
+}
+
+/**
+ * For a layer over a socket (the MSE stream): the socket's reads go to `reader` as transient views
+ * from now on; unlike readTransiently, what already waits in the socket's readable buffer is the
+ * caller's to drain first. False (nothing changed) when the socket reads no such views.
+ */
+export function takeTransientReads(socket: PeerSocket, reader: (chunk: Buffer) => void): boolean {
+  if (!supported.has(socket)) return false;
+  readers.set(socket, reader);
+  return true;
+}
+
+/**
+ * Makes readTransiently accept a layer that hands on views of its own transient reads; returns the
+ * lookup of the reader they go to (undefined until one takes them: the layer then queues copies).
+ */
+export function offerTransientReads(layer: PeerSocket): () => ((chunk: Buffer) => void) | undefined {
+  supported.add(layer);
+  return () => readers.get(layer);
 }

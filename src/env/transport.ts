@@ -9,6 +9,8 @@ export interface PeerSocket extends Duplex {
   readonly remotePort?: number | undefined;
   /** What carries the bytes: 'utp' for a uTP connection; TCP sockets (and simulated links) leave it out. */
   readonly transport?: PeerTransportKind;
+  /** A layer over a socket whose write callback means it holds no reference to the written buffer (see below). */
+  readonly releasesWrittenBuffers?: boolean;
 }
 
 export type { PeerTransportKind } from '../policy/transport-order.js';
@@ -20,11 +22,12 @@ export function transportOf(socket: PeerSocket): PeerTransportKind {
 
 /**
  * Whether a write's callback means the socket no longer references the written buffer: true of TCP
- * sockets (the kernel has copied the bytes); not of layers that queue what they send (uTP keeps it
- * to resend) or that we cannot see into.
+ * sockets (the kernel has copied the bytes) and of layers that say so (an encrypting one has its
+ * own ciphertext by then); not of layers that queue what they send (uTP keeps it to resend) or that
+ * we cannot see into.
  */
 export function writeCallbackReleasesBuffer(socket: PeerSocket): boolean {
-  return socket instanceof net.Socket;
+  return socket instanceof net.Socket || socket.releasesWrittenBuffers === true;
 }
 
 export interface Listener {

@@ -25,21 +25,24 @@ export class Rc4 {
 
   /**
    * XORs the next `input.length` keystream bytes with `input` into `output` at `outputOffset`
-   * (which may be `input` itself). Returns `output`.
+   * (which may be `input` itself, or memory that does not overlap it). Returns `output`.
    *
-   * Four bytes of output are written as one 32-bit word where the output is aligned: in V8 that
-   * runs at about twice the speed of byte stores (~500 MB/s here), which is what keeps an encrypted
-   * transfer near a plaintext one. Input bytes are read one by one, so any input offset is fine.
+   * The bytes are first copied into place (a memcpy), then XORed there four at a time, as one
+   * 32-bit load and store where the output is aligned: in V8 that runs at about twice the speed of
+   * byte loads and stores (~650 MB/s here against ~350), which is what keeps an encrypted transfer
+   * near a plaintext one.
    */
   process<T extends Uint8Array>(input: Uint8Array, output: T, outputOffset = 0): T {
+    const n = input.length;
+    const at = output.byteOffset + outputOffset;
+    if (input.buffer !== output.buffer || input.byteOffset !== at) output.set(input, outputOffset);
     const s = this.s;
     let i = this.i;
     let j = this.j;
-    const n = input.length;
     let k = 0;
     if (LITTLE_ENDIAN && n >= 16) {
-      // Bytes up to the first aligned output word, then words, then the tail.
-      const head = (4 - ((output.byteOffset + outputOffset) & 3)) & 3;
+      // Bytes up to the first aligned word, then words, then the tail.
+      const head = (4 - (at & 3)) & 3;
       for (; k < head; k++) {
         i = (i + 1) & 0xff;
         const si = s[i]!;
@@ -47,41 +50,42 @@ export class Rc4 {
         const sj = s[j]!;
         s[i] = sj;
         s[j] = si;
-        output[outputOffset + k] = input[k]! ^ s[(si + sj) & 0xff]!;
+        output[outputOffset + k]! ^= s[(si + sj) & 0xff]!;
       }
       const words = (n - head) >>> 2;
-      const out32 = new Uint32Array(output.buffer, output.byteOffset + outputOffset + head, words);
-      for (let w = 0; w < words; w++, k += 4) {
+      const data = new Int32Array(output.buffer, at + head, words);
+      for (let w = 0; w < words; w++) {
         i = (i + 1) & 0xff;
         let si = s[i]!;
         j = (j + si) & 0xff;
         let sj = s[j]!;
         s[i] = sj;
         s[j] = si;
-        let word = s[(si + sj) & 0xff]! ^ input[k]!;
+        let key = s[(si + sj) & 0xff]!;
         i = (i + 1) & 0xff;
         si = s[i]!;
         j = (j + si) & 0xff;
         sj = s[j]!;
         s[i] = sj;
         s[j] = si;
-        word |= (s[(si + sj) & 0xff]! ^ input[k + 1]!) << 8;
+        key |= s[(si + sj) & 0xff]! << 8;
         i = (i + 1) & 0xff;
         si = s[i]!;
         j = (j + si) & 0xff;
         sj = s[j]!;
         s[i] = sj;
         s[j] = si;
-        word |= (s[(si + sj) & 0xff]! ^ input[k + 2]!) << 16;
+        key |= s[(si + sj) & 0xff]! << 16;
         i = (i + 1) & 0xff;
         si = s[i]!;
         j = (j + si) & 0xff;
         sj = s[j]!;
         s[i] = sj;
         s[j] = si;
-        word |= (s[(si + sj) & 0xff]! ^ input[k + 3]!) << 24;
-        out32[w] = word;
+        key |= s[(si + sj) & 0xff]! << 24;
+        data[w]! ^= key;
       }
+      k += words * 4;
     }
     for (; k < n; k++) {
       i = (i + 1) & 0xff;
@@ -90,7 +94,7 @@ export class Rc4 {
       const sj = s[j]!;
       s[i] = sj;
       s[j] = si;
-      output[outputOffset + k] = input[k]! ^ s[(si + sj) & 0xff]!;
+      output[outputOffset + k]! ^= s[(si + sj) & 0xff]!;
     }
     this.i = i;
     this.j = j;
