@@ -7,7 +7,7 @@ import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { TorrentStorage } from '../storage/storage.js';
 import { messageOf } from '../util/message-of.js';
 
-/** The block paths of one torrent, built from its input; what they report goes to `report` (the Torrent actor). */
+/** The block paths of one torrent, built from its input; complete pieces go to `verify`, anything else they report to `report` (the Torrent actor). */
 
 export interface TorrentEnginesInput {
   meta: Metainfo;
@@ -24,18 +24,20 @@ export interface TorrentEnginesInput {
   downloadLimiter?: RateLimiter;
 }
 
-export type EngineReport =
-  | { type: 'PIECE_WRITTEN'; index: number }
-  | { type: 'PIECE_ASSEMBLED'; index: number; blocks: Buffer[] }
-  | { type: 'DISK_ERROR'; message: string }
-  | { type: 'PEER.VIOLATION'; key: string; reason: string };
+export type EngineReport = { type: 'DISK_ERROR'; message: string } | { type: 'PEER.VIOLATION'; key: string; reason: string };
+
+/**
+ * Where complete pieces go to be verified: the FileManager, directly. A piece is the hot path of a
+ * download (thousands a minute), and a hop through the Torrent cost a transition of its big machine.
+ */
+export type PieceSink = (piece: { type: 'STORE'; index: number; blocks: Buffer[] } | { type: 'VERIFY'; index: number }) => void;
 
 export interface TorrentEngines {
   download: DownloadEngine;
   upload: UploadEngine;
 }
 
-export function createTorrentEngines(input: TorrentEnginesInput, report: (event: EngineReport) => void): TorrentEngines {
+export function createTorrentEngines(input: TorrentEnginesInput, report: (event: EngineReport) => void, verify: PieceSink): TorrentEngines {
   const { meta, storage, clock } = input;
   const onViolation = (key: string, reason: string) => report({ type: 'PEER.VIOLATION', key, reason });
   const download = new DownloadEngine({
@@ -49,8 +51,8 @@ export function createTorrentEngines(input: TorrentEnginesInput, report: (event:
     pipelineDepth: input.pipelineDepth,
     limiter: input.downloadLimiter ?? (input.downloadLimit ? new TokenBucket(input.downloadLimit, clock) : undefined),
     write: (offset, block) => storage.write(offset, block),
-    onPieceWritten: (index) => report({ type: 'PIECE_WRITTEN', index }),
-    onPieceAssembled: (index, blocks) => report({ type: 'PIECE_ASSEMBLED', index, blocks }),
+    onPieceWritten: (index) => verify({ type: 'VERIFY', index }),
+    onPieceAssembled: (index, blocks) => verify({ type: 'STORE', index, blocks }),
     onWriteError: (err) => report({ type: 'DISK_ERROR', message: `write failed: ${messageOf(err)}` }),
     onViolation,
   });

@@ -214,8 +214,6 @@ export const torrentMachine = setup({
     }),
     emitTrackerEvent: emit((_, event: TrackerClientEmitted) => ({ type: 'tracker' as const, event })),
     emitChecked: emit((_, counts: { have: number; total: number }) => ({ type: 'checked' as const, have: counts.have, total: counts.total })),
-    verifyPiece: sendTo('files', (_, index: number) => ({ type: 'VERIFY' as const, index })),
-    storePiece: sendTo('files', (_, piece: { index: number; blocks: Buffer[] }) => ({ type: 'STORE' as const, index: piece.index, blocks: piece.blocks })),
     forwardVerified: sendTo('downloader', (_, index: number) => ({ type: 'PIECE_VERIFIED' as const, index })),
     forwardFailed: sendTo('downloader', (_, index: number) => ({ type: 'PIECE_FAILED' as const, index })),
     emitVerified: emit((_, v: { index: number; have: number; total: number }) => ({ type: 'piece-verified' as const, index: v.index, have: v.have, total: v.total })),
@@ -334,7 +332,12 @@ export const torrentMachine = setup({
   id: 'torrent',
   context: ({ input, self }) => ({
     ...input,
-    ...createTorrentEngines(input, (report) => self.send(report)),
+    ...createTorrentEngines(
+      input,
+      (report) => self.send(report),
+      // Before the FileManager is ready no piece can be complete (nothing is requested before the check).
+      (piece) => self.system.get(SYSTEM_IDS.files)?.send(piece),
+    ),
     extensions: createTorrentExtensions(input),
     registry: emptyRegistry,
     check: { checked: 0 },
@@ -493,8 +496,6 @@ export const torrentMachine = setup({
     REANNOUNCE: { actions: 'tellTrackerReannounce' },
     SET_SELECTION: { actions: { type: 'forwardSelection', params: ({ event }) => event } },
     'TRACKER.EVENT': { actions: { type: 'emitTrackerEvent', params: ({ event }) => event.event } },
-    PIECE_WRITTEN: { actions: { type: 'verifyPiece', params: ({ event }) => event.index } },
-    PIECE_ASSEMBLED: { actions: { type: 'storePiece', params: ({ event }) => event } },
     'FILES.ERROR': { target: '.failed', actions: { type: 'recordError', params: ({ event }) => event.message } },
     DISK_ERROR: { target: '.failed', actions: { type: 'recordError', params: ({ event }) => event.message } },
     STOP: { target: '.stopping' },
