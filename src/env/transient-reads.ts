@@ -47,9 +47,10 @@ export function transientReadOptions(): { onread: { buffer: () => Buffer; callba
 /**
  * Node offers `onread` only to sockets it dials: an accepted socket reads into a fresh buffer each
  * time, and in a swarm half the data arrives on accepted connections (19–28 full collections per
- * leecher of a 256 MiB swarm). Node 20 implements `onread` with three symbol-keyed fields of the
- * socket and its handle's `useUserBuffer`; this sets them on an accepted socket, once, if this node
- * has them, and otherwise leaves the socket as it is (its reads are then ordinary).
+ * leecher of a 256 MiB swarm). Node 20 implements `onread` with symbol-keyed fields of the socket
+ * (the buffer, its callback, an optional buffer generator) and its handle's `useUserBuffer`; this
+ * sets the first two on an accepted socket, once, if this node has them all, and otherwise leaves
+ * the socket as it is (its reads are then ordinary).
  */
 export function adoptTransientReads(socket: net.Socket): boolean {
   const fields = onreadFields(socket);
