@@ -4,10 +4,14 @@ import type { Listener, PeerSocket, Transport } from '../env/transport.js';
 import type { Handshake } from '../protocol/wire/index.js';
 import { type PendingConnection, admitIncoming } from '../policy/incoming-admission.js';
 import { type HandshakeReaderEvent, type IncomingEncryption, startHandshakeReader } from './handshake-reader.js';
+import { describeListenError } from './listen-error.js';
 import type { EncryptionMode } from '../policy/encryption.js';
 import { type RandomBytes, createSkeyLookup } from '../protocol/mse/index.js';
 import { messageOf } from '../util/message-of.js';
 import { socketAddress } from '../util/socket-address.js';
+
+// Its own module, so the tracker server can use it without loading this one.
+export { describeListenError };
 
 /**
  * The Server actor (one per session, systemId 'server'): listens, reads the handshake of each
@@ -98,22 +102,6 @@ export type ServerEmitted =
 export interface ServerOutput {
   port?: number;
   error?: string;
-}
-
-/** One line a user can act on, e.g. "port 6881 is already in use". */
-export function describeListenError(err: unknown, host: string | undefined, port: number): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const where = host ? `${host} port ${port}` : `port ${port}`;
-  switch (code) {
-    case 'EADDRINUSE':
-      return `port ${port} is already in use${host ? ` on ${host}` : ''}`;
-    case 'EACCES':
-      return `permission denied to listen on ${where}`;
-    case 'EADDRNOTAVAIL':
-      return `cannot listen on ${host ?? 'that address'}: it is not an address of this machine`;
-    default:
-      return `cannot listen on ${where}: ${messageOf(err)}`;
-  }
 }
 
 interface ListenInput {

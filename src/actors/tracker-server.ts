@@ -12,7 +12,7 @@ import { handleHttpRequest } from '../tracker/http-routes.js';
 import type { TrackerConfig } from '../tracker/tracker-config.js';
 import { TrackerCore, type TrackerStats } from '../tracker/tracker-core.js';
 import { answerDatagram, handleDatagram } from '../tracker/udp-routes.js';
-import { describeListenError } from './server.js';
+import { describeListenError } from './listen-error.js';
 
 /**
  * The TrackerServer actor: a BitTorrent tracker serving HTTP (BEP 3/7/23/48) and UDP (BEP 15) on one

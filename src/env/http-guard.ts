@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { LinkedList, type ListNode } from '../util/linked-list.js';
+import { LinkedList, type ListNode, listNode } from '../util/linked-list.js';
 import { addressGroup } from './address-group.js';
 import { type Clock, systemClock } from './clock.js';
 
@@ -65,18 +65,21 @@ export const HTTP_GUARD_DEFAULTS = {
 type Waiting = 'headers' | 'idle';
 type Phase = Waiting | 'request' | 'upgraded';
 
-interface Connection {
-  readonly socket: Socket;
-  readonly address: string;
-  readonly group: Group;
-  phase: Phase;
-  deadline: number;
+class Connection {
+  phase: Phase = 'headers';
+  deadline = 0;
   /** Requests whose response has not finished (pipelining allows more than one). */
-  inFlight: number;
-  gone: boolean;
-  /** Its place in the guard's queue and in its address's queue, while waiting. */
-  node?: ListNode<Connection>;
-  groupNode?: ListNode<Connection>;
+  inFlight = 0;
+  gone = false;
+  /** Its place in the guard's queue and in its address's queue, while waiting: made once, relinked at each wait. */
+  readonly node: ListNode<Connection> = listNode(this);
+  readonly groupNode: ListNode<Connection> = listNode(this);
+
+  constructor(
+    readonly socket: Socket,
+    readonly address: string,
+    readonly group: Group,
+  ) {}
 }
 
 interface Group {
@@ -166,7 +169,7 @@ class Guard implements HttpGuard {
       group = { key, open: 0, waiting: waitingQueues() };
       this.groups.set(key, group);
     }
-    const c: Connection = { socket, address, group, phase: 'headers', deadline: 0, inFlight: 0, gone: false };
+    const c = new Connection(socket, address, group);
     group.open++;
     this.counts.open++;
     this.bySocket.set(socket, c);
@@ -181,25 +184,34 @@ class Guard implements HttpGuard {
     c.phase = 'request';
     c.inFlight++;
     // 'close' follows 'finish', and also a response cut short: either way this request is over.
-    res.once('close', () => {
-      c.inFlight--;
-      if (!c.gone && c.inFlight === 0 && c.phase === 'request') this.wait(c, 'idle');
-    });
+    res.on('close', this.onResponseClose);
   };
+
+  /** One listener for every response (`this` is the response), rather than a closure per request. */
+  private readonly onResponseClose = ((guard: Guard) =>
+    function (this: ServerResponse) {
+      guard.responded(this.req.socket);
+    })(this);
+
+  private responded(socket: Socket): void {
+    const c = this.bySocket.get(socket);
+    if (!c || c.gone) return;
+    c.inFlight--;
+    if (c.inFlight === 0 && c.phase === 'request') this.wait(c, 'idle');
+  }
 
   private wait(c: Connection, phase: Waiting): void {
     this.unqueue(c);
     c.phase = phase;
     c.deadline = this.settings.clock.now() + this.timeouts[phase];
-    c.node = this.waiting[phase].push(c);
-    c.groupNode = c.group.waiting[phase].push(c);
+    this.waiting[phase].append(c.node);
+    c.group.waiting[phase].append(c.groupNode);
     this.arm();
   }
 
   private unqueue(c: Connection): void {
-    if (c.node) c.node.list?.remove(c.node);
-    if (c.groupNode) c.groupNode.list?.remove(c.groupNode);
-    c.node = c.groupNode = undefined;
+    c.node.list?.remove(c.node);
+    c.groupNode.list?.remove(c.groupNode);
   }
 
   private forget(c: Connection): void {

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../protocol/errors.js';
 import {
+  type CompactAnnounceFields,
   type TrackerPeer,
   encodeAnnounceResponse,
   encodeCompactAnnounceResponse,
@@ -13,6 +14,7 @@ import {
   type TrackerHttpRequest,
 } from '../protocol/tracker/index.js';
 import { clientAddressBytes } from './client-address.js';
+import type { PeerAnnounce } from './swarm-registry.js';
 import { NOT_ALLOWED, type TrackerCore } from './tracker-core.js';
 
 /**
@@ -57,32 +59,30 @@ class RefusalError extends Error {}
 let peerBytes = Buffer.alloc(200 * 18);
 const address = new Uint8Array(16);
 const ADDRESS_V4 = address.subarray(0, 4);
+/** The registry and the encoder read these during the call only: one of each serves every announce. */
+const announced: PeerAnnounce = { infoHash: address, peerId: address, address, port: 0, left: 0, event: undefined, numwant: undefined };
+const replyFields: Required<CompactAnnounceFields> = { interval: 1, minInterval: 1, complete: 0, incomplete: 0, downloaded: 0 };
 
 function announce(core: TrackerCore, request: TrackerHttpRequest, rawQuery: string, now: number): Buffer {
   const query = parseAnnounceQuery(rawQuery);
   if (!core.allows(query.infoHash)) throw new RefusalError(NOT_ALLOWED);
   const length = announcedAddress(core, request.remoteAddress, query.ip);
   const registry = core.registry;
-  const outcome = registry.announce(
-    {
-      infoHash: query.infoHash,
-      peerId: query.peerId,
-      address: length === 4 ? ADDRESS_V4 : address,
-      port: query.port,
-      left: query.left,
-      event: query.event,
-      numwant: query.numwant,
-    },
-    now,
-    core.rng,
-  );
-  const fields = {
-    interval: core.config.interval,
-    minInterval: core.config.minInterval,
-    complete: outcome.complete,
-    incomplete: outcome.incomplete,
-    downloaded: outcome.downloaded,
-  };
+  const peer = announced;
+  peer.infoHash = query.infoHash;
+  peer.peerId = query.peerId;
+  peer.address = length === 4 ? ADDRESS_V4 : address;
+  peer.port = query.port;
+  peer.left = query.left;
+  peer.event = query.event;
+  peer.numwant = query.numwant;
+  const outcome = registry.announce(peer, now, core.rng);
+  const fields = replyFields;
+  fields.interval = core.config.interval;
+  fields.minInterval = core.config.minInterval;
+  fields.complete = outcome.complete;
+  fields.incomplete = outcome.incomplete;
+  fields.downloaded = outcome.downloaded;
   // BEP 23: compact unless the client asks otherwise: IPv4 peers in `peers`, IPv6 ones in `peers6` (BEP 7).
   if (query.compact ?? true) {
     const v4 = registry.listedOf('ipv4') * 6;

@@ -6,6 +6,11 @@ export interface ListNode<T> {
   list: LinkedList<T> | undefined;
 }
 
+/** A node for `value`, in no list yet. */
+export function listNode<T>(value: T): ListNode<T> {
+  return { value, prev: undefined, next: undefined, list: undefined };
+}
+
 /**
  * A doubly linked list in insertion order: O(1) append, remove by node and oldest. For queues whose
  * members leave from the middle (a Map's first key gets slower as deleted entries pile up before it).
@@ -25,7 +30,15 @@ export class LinkedList<T> {
   }
 
   push(value: T): ListNode<T> {
-    const node: ListNode<T> = { value, prev: this.tail, next: undefined, list: this };
+    return this.append(listNode(value));
+  }
+
+  /** Appends a node that is in no list (one removed before, say): a value that comes and goes often keeps its node. */
+  append(node: ListNode<T>): ListNode<T> {
+    if (node.list !== undefined) throw new Error('the node is already in a list');
+    node.prev = this.tail;
+    node.next = undefined;
+    node.list = this;
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;

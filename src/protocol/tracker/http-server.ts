@@ -2,125 +2,9 @@ import { type Encodable, encode } from '../bencode/index.js';
 import { normalizeHost } from './address.js';
 import { TrackerError } from './errors.js';
 import { encodeCompactPeers, encodeCompactPeers6, encodeDictionaryPeers, type TrackerPeer } from './peers.js';
-import { parseQuery, percentDecode, type QueryParam } from './query.js';
-import { ANNOUNCE_EVENTS, type AnnounceEvent, type AnnounceResponse, type ScrapeStats } from './types.js';
+import { parseQuery, type QueryParam } from './query.js';
+import type { AnnounceResponse, ScrapeStats } from './types.js';
 import { checkInteger, checkInterval } from './validate.js';
-
-/** An HTTP announce as a tracker receives it. */
-export interface HttpAnnounceRequest {
-  infoHash: Buffer;
-  peerId: Buffer;
-  /** 0..65535; 0 (not connectable) is the server's to judge. */
-  port: number;
-  uploaded: number;
-  downloaded: number;
-  left: number;
-  event?: AnnounceEvent;
-  /** Undefined when the client did not say; BEP 23 suggests compact by default. */
-  compact?: boolean;
-  noPeerId?: boolean;
-  numwant?: number;
-  key?: Buffer;
-  trackerId?: Buffer;
-  /** The `ip` parameter as sent (BEP 3); whether to trust it is the server's decision. */
-  ip?: string;
-}
-
-type AnnounceParam = 'info_hash' | 'peer_id' | 'port' | 'uploaded' | 'downloaded' | 'left' | 'event' | 'compact' | 'no_peer_id' | 'numwant' | 'key' | 'trackerid' | 'ip';
-const KNOWN: ReadonlySet<string> = new Set<AnnounceParam>([
-  'info_hash', 'peer_id', 'port', 'uploaded', 'downloaded', 'left', 'event', 'compact', 'no_peer_id', 'numwant', 'key',
-  'trackerid', 'ip',
-]);
-
-/**
- * Parses the raw query of an announce request (the part after `?`, as it came off the request line).
- * Every known parameter may appear once; unknown ones (supportcrypto, corrupt, redundant, …) are ignored,
- * though their escapes must be well formed. One pass over the text: only the values read are decoded.
- */
-export function parseAnnounceQuery(rawQuery: string): HttpAnnounceRequest {
-  const params = rawParams(rawQuery);
-  const required = (name: AnnounceParam): string => {
-    const v = params.get(name);
-    if (v === undefined) throw new TrackerError('missing-parameter', `${name} is missing`);
-    return v;
-  };
-  const request: HttpAnnounceRequest = {
-    infoHash: hash(percentDecode(required('info_hash')), 'info_hash'),
-    peerId: hash(percentDecode(required('peer_id')), 'peer_id'),
-    port: decimal(required('port'), 'port', 65535),
-    uploaded: decimal(required('uploaded'), 'uploaded'),
-    downloaded: decimal(required('downloaded'), 'downloaded'),
-    left: decimal(required('left'), 'left'),
-  };
-  const event = decodedText(params.get('event'));
-  // BEP 3: `empty` is the same as no event.
-  if (event !== undefined && event !== '' && event !== 'empty') {
-    if (!(ANNOUNCE_EVENTS as readonly string[]).includes(event)) {
-      throw new TrackerError('invalid-parameter', `event ${JSON.stringify(event)} is not started, completed or stopped`);
-    }
-    request.event = event as AnnounceEvent;
-  }
-  const compact = params.get('compact');
-  if (compact !== undefined) request.compact = flag(compact, 'compact');
-  const noPeerId = params.get('no_peer_id');
-  if (noPeerId !== undefined) request.noPeerId = flag(noPeerId, 'no_peer_id');
-  const numwant = params.get('numwant');
-  if (numwant !== undefined) request.numwant = decimal(numwant, 'numwant', 0x7fffffff);
-  const key = params.get('key');
-  if (key !== undefined) request.key = percentDecode(key);
-  const trackerId = params.get('trackerid');
-  if (trackerId !== undefined) request.trackerId = percentDecode(trackerId);
-  const ip = params.get('ip');
-  if (ip !== undefined) request.ip = percentDecode(ip).toString('utf8');
-  return request;
-}
-
-/**
- * The known parameters' values, still escaped. Errors come in the order decoding every parameter
- * first would give them: a malformed escape anywhere, then a repeated parameter.
- */
-function rawParams(rawQuery: string): Map<AnnounceParam, string> {
-  const params = new Map<AnnounceParam, string>();
-  let repeated: string | undefined;
-  const end = rawQuery.length;
-  for (let at = rawQuery.startsWith('?') ? 1 : 0; at <= end; ) {
-    let amp = rawQuery.indexOf('&', at);
-    if (amp === -1) amp = end;
-    if (amp > at) {
-      let eq = rawQuery.indexOf('=', at);
-      if (eq === -1 || eq > amp) eq = amp;
-      const rawName = rawQuery.slice(at, eq);
-      const value = eq === amp ? '' : rawQuery.slice(eq + 1, amp);
-      checkEscapes(rawName);
-      checkEscapes(value);
-      const name = rawName.includes('%') ? percentDecode(rawName).toString('latin1') : rawName;
-      if (KNOWN.has(name)) {
-        if (params.has(name as AnnounceParam)) repeated ??= name;
-        else params.set(name as AnnounceParam, value);
-      }
-    }
-    at = amp + 1;
-  }
-  if (repeated !== undefined) throw new TrackerError('duplicate-parameter', `${repeated} appears more than once`);
-  return params;
-}
-
-/** Throws what percentDecode would throw, without decoding a well-formed text. */
-function checkEscapes(text: string): void {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff || (c === 0x25 && !(isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))))) percentDecode(text);
-  }
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-}
-
-function decodedText(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  return raw.includes('%') ? percentDecode(raw).toString('latin1') : raw;
-}
 
 /** Parses the raw query of a scrape request: every `info_hash` (none means "all", if the server allows). */
 export function parseScrapeQuery(rawQuery: string): { infoHashes: Buffer[] } {
@@ -133,21 +17,6 @@ export function parseScrapeQuery(rawQuery: string): { infoHashes: Buffer[] } {
 function hash(value: Buffer, name: string): Buffer {
   if (value.length !== 20) throw new TrackerError('invalid-parameter', `${name} is ${value.length} bytes, not 20`);
   return value;
-}
-
-const DIGITS = /^[0-9]{1,16}$/;
-
-function decimal(raw: string, name: string, max = Number.MAX_SAFE_INTEGER): number {
-  const text = decodedText(raw)!;
-  const n = DIGITS.test(text) ? Number(text) : NaN;
-  if (!(n <= max)) throw new TrackerError('invalid-parameter', `${name} ${JSON.stringify(text)} is not an integer in 0..${max}`);
-  return n;
-}
-
-function flag(raw: string, name: string): boolean {
-  const text = decodedText(raw)!;
-  if (text !== '0' && text !== '1') throw new TrackerError('invalid-parameter', `${name} must be 0 or 1`);
-  return text === '1';
 }
 
 export interface EncodeAnnounceOptions {
@@ -202,41 +71,93 @@ export interface CompactAnnounceFields {
 /**
  * A compact announce reply from peers already in compact form (6 bytes each for `peers`, 18 for
  * `peers6`, left out when undefined): the bytes encodeAnnounceResponse gives for the same reply,
- * written in one pass, for a tracker's hot path.
+ * written in one pass into one buffer (no string built on the way), for a tracker's hot path.
  */
 export function encodeCompactAnnounceResponse(fields: CompactAnnounceFields, peers: Uint8Array, peers6?: Uint8Array): Buffer {
   checkInterval(fields.interval, 'interval');
   if (fields.minInterval !== undefined) checkInterval(fields.minInterval, 'minInterval');
   if (peers.length % 6 !== 0) throw new TrackerError('invalid-argument', `peers is ${peers.length} bytes, not a multiple of 6`);
   if (peers6 && peers6.length % 18 !== 0) throw new TrackerError('invalid-argument', `peers6 is ${peers6.length} bytes, not a multiple of 18`);
+  checkCount(fields.complete, 'complete');
+  checkCount(fields.downloaded, 'downloaded');
+  checkCount(fields.incomplete, 'incomplete');
   // Keys in bencode order.
-  const head =
-    count('complete', fields.complete) +
-    count('downloaded', fields.downloaded) +
-    count('incomplete', fields.incomplete) +
-    `8:intervali${fields.interval}e` +
-    (fields.minInterval === undefined ? '' : `12:min intervali${fields.minInterval}e`) +
-    `5:peers${peers.length}:`;
-  const middle = peers6 ? `6:peers6${peers6.length}:` : '';
-  const size = 1 + head.length + peers.length + middle.length + (peers6?.length ?? 0) + 1;
+  const size =
+    2 +
+    integerSize(KEY_COMPLETE, fields.complete) +
+    integerSize(KEY_DOWNLOADED, fields.downloaded) +
+    integerSize(KEY_INCOMPLETE, fields.incomplete) +
+    integerSize(KEY_INTERVAL, fields.interval) +
+    integerSize(KEY_MIN_INTERVAL, fields.minInterval) +
+    stringSize(KEY_PEERS, peers) +
+    (peers6 ? stringSize(KEY_PEERS6, peers6) : 0);
   const out = Buffer.allocUnsafe(size);
   out[0] = 0x64; // d
-  let at = 1 + out.write(head, 1, 'latin1');
-  out.set(peers, at);
-  at += peers.length;
-  if (peers6) {
-    at += out.write(middle, at, 'latin1');
-    out.set(peers6, at);
-    at += peers6.length;
-  }
+  let at = writeInteger(out, 1, KEY_COMPLETE, fields.complete);
+  at = writeInteger(out, at, KEY_DOWNLOADED, fields.downloaded);
+  at = writeInteger(out, at, KEY_INCOMPLETE, fields.incomplete);
+  at = writeInteger(out, at, KEY_INTERVAL, fields.interval);
+  at = writeInteger(out, at, KEY_MIN_INTERVAL, fields.minInterval);
+  at = writeString(out, at, KEY_PEERS, peers);
+  if (peers6) at = writeString(out, at, KEY_PEERS6, peers6);
   out[at] = 0x65; // e
   return out;
 }
 
-function count(key: string, value: number | undefined): string {
-  if (value === undefined) return '';
-  checkInteger(value, key, 0, Number.MAX_SAFE_INTEGER);
-  return `${key.length}:${key}i${value}e`;
+function checkCount(value: number | undefined, key: string): void {
+  if (value !== undefined) checkInteger(value, key, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** Each key as bencode writes it, with the `i` of an integer value. */
+const KEY_COMPLETE = Buffer.from('8:completei', 'latin1');
+const KEY_DOWNLOADED = Buffer.from('10:downloadedi', 'latin1');
+const KEY_INCOMPLETE = Buffer.from('10:incompletei', 'latin1');
+const KEY_INTERVAL = Buffer.from('8:intervali', 'latin1');
+const KEY_MIN_INTERVAL = Buffer.from('12:min intervali', 'latin1');
+const KEY_PEERS = Buffer.from('5:peers', 'latin1');
+const KEY_PEERS6 = Buffer.from('6:peers6', 'latin1');
+
+function integerSize(key: Uint8Array, value: number | undefined): number {
+  return value === undefined ? 0 : key.length + digitCount(value) + 1;
+}
+
+function stringSize(key: Uint8Array, value: Uint8Array): number {
+  return key.length + digitCount(value.length) + 1 + value.length;
+}
+
+/** Decimal digits of a safe non-negative integer. */
+function digitCount(value: number): number {
+  let digits = 1;
+  for (let n = value; n >= 10; n = Math.floor(n / 10)) digits++;
+  return digits;
+}
+
+/** Writes `key`, `value` in decimal and `e`; nothing when undefined. Returns the next offset. */
+function writeInteger(out: Buffer, at: number, key: Uint8Array, value: number | undefined): number {
+  if (value === undefined) return at;
+  out.set(key, at);
+  const end = writeDecimal(out, at + key.length, value);
+  out[end] = 0x65; // e
+  return end + 1;
+}
+
+/** Writes `key`, the value's length, `:` and its bytes. Returns the next offset. */
+function writeString(out: Buffer, at: number, key: Uint8Array, value: Uint8Array): number {
+  out.set(key, at);
+  const colon = writeDecimal(out, at + key.length, value.length);
+  out[colon] = 0x3a; // :
+  out.set(value, colon + 1);
+  return colon + 1 + value.length;
+}
+
+function writeDecimal(out: Buffer, at: number, value: number): number {
+  const end = at + digitCount(value);
+  let n = value;
+  for (let i = end - 1; i >= at; i--) {
+    out[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
 }
 
 /** A bencoded scrape reply (BEP 48); keys are infohashes in hex, as parseScrapeResponse returns them. */

@@ -5,6 +5,7 @@ export * from './peers.js';
 export * from './query.js';
 export * from './http-announce.js';
 export * from './http-scrape.js';
+export * from './http-announce-query.js';
 export * from './http-server.js';
 export * from './server-io.js';
 export * from './udp.js';

@@ -151,6 +151,9 @@ test('property: the one-pass announce parser gives what decoding every parameter
     `info_hash=${H}`, `peer_id=${P}`, 'port=6881', 'uploaded=0', 'downloaded=0', 'left=100', 'left=%31%30', 'event=started', 'event=empty', 'event=paused',
     'compact=1', 'compact=0', 'compact=yes', 'no_peer_id=1', 'numwant=50', 'numwant=-1', 'key=%00k', 'trackerid=t', 'ip=%3A%3A1', 'supportcrypto=1',
     'x=%ZZ', '%69nfo_hash=' + H, 'port=', 'port', '', 'left=1e3', 'peer%5Fid=' + P, 'info_hash=%A', 'bad\u0100=1', 'port=99999999999999999',
+    // Values read in place: escaped digits and words, leading zeros, the edges of each range, an escape cut short by `&`.
+    'port=%36%38%38%31', 'port=65535', 'port=065535', 'left=9007199254740991', 'left=9007199254740993', 'numwant=2147483648',
+    'event=%73tarted', 'compact=%31', 'key=', 'ip=', 'x=%4', 'x=%', 'info_hash=' + H.slice(0, -1),
   ];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), fc.boolean(), (parts, question) => {
@@ -180,6 +183,16 @@ test('encodeCompactAnnounceResponse writes the bytes encodeAnnounceResponse writ
     assert.deepEqual(encodeCompactAnnounceResponse(fields, compact4, compact6), encodeAnnounceResponse({ ...fields, peers: [...v4, ...v6] }, { compact: true }));
     assert.deepEqual(encodeCompactAnnounceResponse(fields, Buffer.alloc(0)), encodeAnnounceResponse({ ...fields, peers: [] }, { compact: true }));
   }
+  // Every count from 0 to 2⁵³ − 1, whatever its number of digits, and peer lists of any length.
+  const count = fc.option(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.maxSafeNat()), { nil: undefined });
+  const ipv4 = fc.tuple(fc.ipV4(), fc.integer({ min: 1, max: 65535 })).map(([host, port]) => ({ host, port }));
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 0x7fffffff }), count, count, count, count, fc.array(ipv4, { maxLength: 30 }), (interval, complete, incomplete, downloaded, minInterval, peers) => {
+      const fields = { interval, complete, incomplete, downloaded, minInterval: minInterval === undefined ? undefined : Math.min(interval, minInterval + 1) };
+      assert.deepEqual(encodeCompactAnnounceResponse(fields, encodeCompactPeers(peers)), encodeAnnounceResponse({ ...fields, peers }, { compact: true }));
+    }),
+    { numRuns: 300, seed: 5 },
+  );
   assert.throws(() => encodeCompactAnnounceResponse({ interval: 0 }, compact4), isTrackerError('invalid-argument'));
   assert.throws(() => encodeCompactAnnounceResponse({ interval: 1, complete: -1 }, compact4), isTrackerError('invalid-argument'));
   assert.throws(() => encodeCompactAnnounceResponse({ interval: 1 }, Buffer.alloc(5)), isTrackerError('invalid-argument'));
