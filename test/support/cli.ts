@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { settleWithin, watchChildOutput } from './child-output.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** The CLI as `npm install` / `npm run build` ship it (bundled commands included). */
+export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 // Resolved here, so the CLI can run from any working folder.
 const tsx = import.meta.resolve('tsx');
-const cliArgv = (args: string[]) => ['--import', tsx, main, ...args];
+const cliArgv = (args: string[], built = false) => (built ? [BUILT_CLI, ...args] : ['--import', tsx, main, ...args]);
 
 export interface CliResult {
   status: number | null;
@@ -13,9 +15,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the actorrent CLI from source, bounded by a timeout. */
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, cliArgv(args), {
+/** Runs the actorrent CLI from source (or as built, with `built`), bounded by a timeout. */
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; built?: boolean } = {}): CliResult {
+  const r = spawnSync(process.execPath, cliArgv(args, options.built), {
     cwd: options.cwd,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 60_000,
@@ -46,9 +48,9 @@ export interface CliProcess {
   kill(): void;
 }
 
-/** Starts the actorrent CLI from source without waiting for it; SIGKILLed after `timeoutMs`. */
-export function startCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliProcess {
-  const child = spawn(process.execPath, cliArgv(args), { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the actorrent CLI from source (or as built, with `built`) without waiting for it; SIGKILLed after `timeoutMs`. */
+export function startCli(args: string[], options: { cwd?: string; timeoutMs?: number; built?: boolean } = {}): CliProcess {
+  const child = spawn(process.execPath, cliArgv(args, options.built), { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = watchChildOutput<CliEvent>(child, 'actorrent', (line) => {
     try {
       return [JSON.parse(line) as CliEvent];
