@@ -10,9 +10,6 @@ import { type RandomBytes, createSkeyLookup } from '../protocol/mse/index.js';
 import { messageOf } from '../util/message-of.js';
 import { socketAddress } from '../util/socket-address.js';
 
-// Its own module, so the tracker server can use it without loading this one.
-export { describeListenError };
-
 /**
  * The Server actor (one per session, systemId 'server'): listens, reads the handshake of each
  * incoming connection, and hands the socket to the torrent its infohash names. It enforces the

@@ -5,9 +5,10 @@ import { BLOCK_SIZE } from '../protocol/wire/index.js';
 /**
  * A simulated peer's disk for a single-file torrent whose true content (`payload`) the simulation
  * holds once: every 16 KiB block written is compared with the payload in place; a block that
- * matches is remembered as one bit, one that differs is kept as bytes. So 30 leechers of a 64 MiB torrent cost 30 bitmaps instead of 2 GiB of
- * copies, and "byte-exact" is known without hashing anything again (`firstDifference`).
- * Reads of matching blocks are views of the payload even when a buffer to read into is offered.
+ * matches is remembered as one bit, one that differs is kept as bytes. Reads of matching blocks are
+ * views of the payload, even when a buffer to read into is offered. So 30 leechers of a 64 MiB
+ * torrent cost 30 bitmaps instead of 2 GiB of copies, and "byte-exact" is known without hashing
+ * anything again (`firstDifference`).
  * Same contract as MemoryStorage (unwritten bytes inside the file read as zeros; reads past the end
  * fail with `missing-data`), plus an optional latency on the simulated clock.
  */
