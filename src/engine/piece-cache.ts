@@ -64,7 +64,7 @@ export class PieceCache {
   /**
    * A block from read() is no longer needed here. `reusable`: nothing references its memory any
    * more (the socket has taken its bytes, or it was dropped); false when something still may (a
-   * uTP or encrypted socket): its piece's buffer is then left to the garbage collector.
+   * uTP socket, which keeps data to resend it): its piece's buffer is then left to the garbage collector.
    */
   release(block: Buffer, reusable = true): void {
     const piece = this.byMemory.get(block.buffer);
