@@ -1,6 +1,7 @@
 import { assign, enqueueActions, sendParent, setup } from 'xstate';
 import type { DownloadEngine } from '../engine/download-engine.js';
 import type { PeerHandle } from '../engine/peer-handle.js';
+import type { PieceVerdict } from './file-manager.js';
 import { type Ban, type Suspect, addStrikes, blameForFailure, corruptBlockBan } from '../policy/hash-blame.js';
 import { SmartBan, blockDigests } from '../policy/smart-ban.js';
 
@@ -32,8 +33,8 @@ export type DownloaderEvent =
   | { type: 'PEER_REMOVED'; key: string }
   /** The initial check's result: the pieces found on disk. */
   | { type: 'CHECKED'; have: Uint8Array }
-  | { type: 'PIECE_VERIFIED'; index: number }
-  | { type: 'PIECE_FAILED'; index: number }
+  /** From the FileManager's verifier directly. */
+  | PieceVerdict
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
   /** A new file selection: the pieces to fetch (undefined: all) and their priorities (undefined: all normal). */

@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
-import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
 import { type Metainfo, pieceHash } from '../protocol/metainfo/index.js';
 import { checkExisting, verifyPiece } from '../storage/piece-verifier.js';
 import type { Hasher } from '../env/hasher.js';
 import { type TorrentStorage, writeBlocks } from '../storage/storage.js';
 import { messageOf } from '../util/message-of.js';
+import { SYSTEM_IDS } from './ids.js';
 
 /**
  * The torrent's data on disk: prepares the files, checks what is already there, then verifies each
- * piece the downloader completes (SHA-1, a bounded number at a time) and reports the verdicts to the
- * Torrent. A piece assembled in memory (STORE) is hashed first and written only when it is good, in
- * one write; a piece written block by block (VERIFY) is read back. A disk failure stops the torrent.
+ * piece the downloader completes (SHA-1, a bounded number at a time). A piece assembled in memory
+ * (STORE) is hashed first and written only when it is good, in one write; a piece written block by
+ * block (VERIFY) is read back. A disk failure stops the torrent.
+ *
+ * Pieces and verdicts bypass this machine, which decides nothing about them: once ready, its
+ * verifier (registered as SYSTEM_IDS.verifier) takes STORE and VERIFY from whoever completes pieces
+ * and hands each verdict to `onVerdict`, the Downloader's mailbox in a torrent. Through the machine
+ * and the Torrent they cost four more transitions per piece, most of an idle swarm's XState time.
  */
 
 export interface FileManagerInput {
@@ -25,22 +31,22 @@ export interface FileManagerInput {
   hasher?: Hasher;
   /** The initial check's progress: pieces looked at so far (called often; no event each). */
   onCheckProgress?: (checked: number) => void;
+  /** Each piece's verdict, once, in the order the verifications finish. */
+  onVerdict: (verdict: PieceVerdict) => void;
 }
 
-export type FileManagerEvent =
+/** What the verifier takes: the pieces to verify. */
+export type PieceToVerify =
   | { type: 'VERIFY'; index: number }
   /** The blocks of a complete piece, in order; references to received buffers, never kept after the write. */
-  | { type: 'STORE'; index: number; blocks: Buffer[] }
-  | { type: 'VERIFIED'; index: number; ok: boolean }
-  | { type: 'DISK_ERROR'; message: string }
-  | { type: 'CHECK_PROGRESS'; checked: number };
+  | { type: 'STORE'; index: number; blocks: Buffer[] };
+
+export type PieceVerdict = { type: 'PIECE_VERIFIED'; index: number } | { type: 'PIECE_FAILED'; index: number };
+
+export type FileManagerEvent = { type: 'DISK_ERROR'; message: string };
 
 /** What the file manager tells its parent (the Torrent). */
-export type FileManagerReport =
-  | { type: 'FILES.CHECKED'; have: Uint8Array }
-  | { type: 'FILES.PIECE_VERIFIED'; index: number }
-  | { type: 'FILES.PIECE_FAILED'; index: number }
-  | { type: 'FILES.ERROR'; message: string };
+export type FileManagerReport = { type: 'FILES.CHECKED'; have: Uint8Array } | { type: 'FILES.ERROR'; message: string };
 
 const prepareAndCheck = fromPromise<Uint8Array, FileManagerInput>(async ({ input, signal }) => {
   await input.storage.prepare();
@@ -48,8 +54,8 @@ const prepareAndCheck = fromPromise<Uint8Array, FileManagerInput>(async ({ input
   return checkExisting(input.storage, input.meta, { signal, known: input.knownHave, hasher: input.hasher, onProgress: input.onCheckProgress });
 });
 
-/** Verifies pieces from a queue, a few at a time, and sends each verdict back. */
-const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: TorrentStorage; concurrency: number; hasher?: Hasher }>(
+/** Verifies pieces from a queue, a few at a time, and hands on each verdict; a disk error goes back to the machine. */
+const verifier = fromCallback<PieceToVerify, { meta: Metainfo; storage: TorrentStorage; concurrency: number; hasher?: Hasher; onVerdict: (verdict: PieceVerdict) => void }>(
   ({ input, sendBack, receive }) => {
     const queue: ({ index: number; blocks?: Buffer[] })[] = [];
     let running = 0;
@@ -62,13 +68,13 @@ const verifier = fromCallback<FileManagerEvent, { meta: Metainfo; storage: Torre
           (ok) => {
             running--;
             if (stopped) return;
-            sendBack({ type: 'VERIFIED', index, ok });
+            input.onVerdict({ type: ok ? 'PIECE_VERIFIED' : 'PIECE_FAILED', index });
             next();
           },
           (err: unknown) => {
             running--;
             const what = blocks ? 'write failed' : 'read failed';
-            if (!stopped) sendBack({ type: 'DISK_ERROR', message: `${what}: ${messageOf(err)}` });
+            if (!stopped) sendBack({ type: 'DISK_ERROR', message: `${what}: ${messageOf(err)}` } satisfies FileManagerEvent);
           },
         );
       }
@@ -106,14 +112,13 @@ function sha1Of(blocks: readonly Buffer[]): Buffer {
 export const fileManagerMachine = setup({
   types: {
     input: {} as FileManagerInput,
-    context: {} as FileManagerInput & { verified: number; failed: number; error?: string },
+    context: {} as FileManagerInput & { error?: string },
     events: {} as FileManagerEvent,
-    emitted: {} as { type: 'piece-verified'; index: number } | { type: 'piece-failed'; index: number },
   },
   actors: { prepareAndCheck, verifier },
 }).createMachine({
   id: 'file-manager',
-  context: ({ input }) => ({ ...input, verified: 0, failed: 0 }),
+  context: ({ input }) => ({ ...input }),
   initial: 'checking',
   states: {
     checking: {
@@ -134,34 +139,17 @@ export const fileManagerMachine = setup({
     ready: {
       invoke: {
         id: 'verifier',
+        systemId: SYSTEM_IDS.verifier,
         src: 'verifier',
         input: ({ context }) => ({
           meta: context.meta,
           storage: context.storage,
           hasher: context.hasher,
           concurrency: context.concurrentVerifications ?? 2,
+          onVerdict: context.onVerdict,
         }),
       },
       on: {
-        VERIFY: { actions: sendTo('verifier', ({ event }) => event) },
-        STORE: { actions: sendTo('verifier', ({ event }) => event) },
-        VERIFIED: [
-          {
-            guard: ({ event }) => event.ok,
-            actions: [
-              assign({ verified: ({ context }) => context.verified + 1 }),
-              emit(({ event }) => ({ type: 'piece-verified' as const, index: event.index })),
-              sendParent(({ event }) => ({ type: 'FILES.PIECE_VERIFIED', index: event.index }) satisfies FileManagerReport),
-            ],
-          },
-          {
-            actions: [
-              assign({ failed: ({ context }) => context.failed + 1 }),
-              emit(({ event }) => ({ type: 'piece-failed' as const, index: event.index })),
-              sendParent(({ event }) => ({ type: 'FILES.PIECE_FAILED', index: event.index }) satisfies FileManagerReport),
-            ],
-          },
-        ],
         DISK_ERROR: { target: 'failed', actions: assign({ error: ({ event }) => event.message }) },
       },
     },

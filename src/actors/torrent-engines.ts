@@ -6,6 +6,7 @@ import type { Clock } from '../env/clock.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { TorrentStorage } from '../storage/storage.js';
 import { messageOf } from '../util/message-of.js';
+import type { PieceToVerify } from './file-manager.js';
 
 /** The block paths of one torrent, built from its input; complete pieces go to `verify`, anything else they report to `report` (the Torrent actor). */
 
@@ -27,10 +28,10 @@ export interface TorrentEnginesInput {
 export type EngineReport = { type: 'DISK_ERROR'; message: string } | { type: 'PEER.VIOLATION'; key: string; reason: string };
 
 /**
- * Where complete pieces go to be verified: the FileManager, directly. A piece is the hot path of a
- * download (thousands a minute), and a hop through the Torrent cost a transition of its big machine.
+ * Where complete pieces go to be verified: the FileManager's verifier, directly. A piece is the hot
+ * path of a download (thousands a minute), and each hop through a machine costs a transition.
  */
-export type PieceSink = (piece: { type: 'STORE'; index: number; blocks: Buffer[] } | { type: 'VERIFY'; index: number }) => void;
+export type PieceSink = (piece: PieceToVerify) => void;
 
 export interface TorrentEngines {
   download: DownloadEngine;

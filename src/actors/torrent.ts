@@ -12,7 +12,7 @@ import type { Metainfo } from '../protocol/metainfo/index.js';
 import type { TorrentStorage } from '../storage/storage.js';
 import { clientMachine, type OutgoingEncryption } from './client.js';
 import { type DownloaderReport, downloaderMachine } from './downloader.js';
-import { type FileManagerReport, fileManagerMachine } from './file-manager.js';
+import { type FileManagerReport, type PieceVerdict, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
 import type { LocalHave } from './peer.js';
 import { peerMachine } from './peer.js';
@@ -214,8 +214,6 @@ export const torrentMachine = setup({
     }),
     emitTrackerEvent: emit((_, event: TrackerClientEmitted) => ({ type: 'tracker' as const, event })),
     emitChecked: emit((_, counts: { have: number; total: number }) => ({ type: 'checked' as const, have: counts.have, total: counts.total })),
-    forwardVerified: sendTo('downloader', (_, index: number) => ({ type: 'PIECE_VERIFIED' as const, index })),
-    forwardFailed: sendTo('downloader', (_, index: number) => ({ type: 'PIECE_FAILED' as const, index })),
     emitVerified: emit((_, v: { index: number; have: number; total: number }) => ({ type: 'piece-verified' as const, index: v.index, have: v.have, total: v.total })),
     emitFailedPiece: emit((_, failure: { index: number; peers: string[] }) => ({ type: 'piece-failed' as const, index: failure.index, peers: failure.peers })),
     /** A peer id was proven or struck out: its connections close and it is refused from now on. */
@@ -336,7 +334,7 @@ export const torrentMachine = setup({
       input,
       (report) => self.send(report),
       // Before the FileManager is ready no piece can be complete (nothing is requested before the check).
-      (piece) => self.system.get(SYSTEM_IDS.files)?.send(piece),
+      (piece) => self.system.get(SYSTEM_IDS.verifier)?.send(piece),
     ),
     extensions: createTorrentExtensions(input),
     registry: emptyRegistry,
@@ -347,13 +345,15 @@ export const torrentMachine = setup({
       id: 'files',
       systemId: SYSTEM_IDS.files,
       src: 'fileManager',
-      input: ({ context }) => ({
+      input: ({ context, self }) => ({
         meta: context.meta,
         storage: context.storage,
         trustedHave: context.trustedHave,
         knownHave: context.knownHave,
         hasher: context.hasher,
         onCheckProgress: (checked: number) => (context.check.checked = checked),
+        // Verdicts are the Downloader's to judge, whatever the Torrent's regions are doing (a write may finish while paused).
+        onVerdict: (verdict: PieceVerdict) => self.system.get(SYSTEM_IDS.downloader)?.send(verdict),
       }),
     },
     {
@@ -397,9 +397,7 @@ export const torrentMachine = setup({
     active: {
       type: 'parallel',
       on: {
-        // Verdicts are handled whatever the regions are doing: a write may finish while paused.
-        'FILES.PIECE_VERIFIED': { actions: { type: 'forwardVerified', params: ({ event }) => event.index } },
-        'FILES.PIECE_FAILED': { actions: { type: 'forwardFailed', params: ({ event }) => event.index } },
+        // The Downloader's verdicts are handled whatever the regions are doing: a write may finish while paused.
         'DOWNLOAD.VERIFIED': { actions: { type: 'emitVerified', params: ({ event }) => event } },
         'DOWNLOAD.FAILED': { actions: { type: 'emitFailedPiece', params: ({ event }) => event } },
       },

@@ -1,38 +1,40 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { createActor, setup } from 'xstate';
-import { type FileManagerInput, type FileManagerReport, fileManagerMachine } from '../../src/actors/file-manager.js';
+import { type FileManagerInput, type FileManagerReport, type PieceToVerify, type PieceVerdict, fileManagerMachine } from '../../src/actors/file-manager.js';
+import { SYSTEM_IDS } from '../../src/actors/ids.js';
 import { hasBit } from '../../src/util/bits.js';
 import { StorageError, type TorrentStorage } from '../../src/storage/storage.js';
 import { until } from '../support/until.js';
 import { memoryTorrent } from '../support/memory-torrent.js';
 
 /**
- * The FileManager under a stub parent that records what it is told (FILES.CHECKED, verdicts,
- * FILES.ERROR), over MemoryStorage with its faults: corrupt reads, a closed storage, gated latency.
+ * The FileManager under a stub parent that records what it is told (FILES.CHECKED, FILES.ERROR) and
+ * the verdicts it hands on, over MemoryStorage with its faults: corrupt reads, a closed storage,
+ * gated latency. Pieces go to its verifier by system id, as the Torrent's engines send them.
  */
 
 const torrent = memoryTorrent({ length: 5 * 32768 - 1000, pieceLength: 32768, seed: 7 });
 const { meta } = torrent;
 
-/** A parent that invokes the FileManager as `files` and records every report it sends up. */
-function startFileManager(input: Omit<FileManagerInput, 'meta'>) {
-  const reports: FileManagerReport[] = [];
+/** A parent that invokes the FileManager as `files` and records every report it sends up and every verdict, in order. */
+function startFileManager(input: Omit<FileManagerInput, 'meta' | 'onVerdict'>) {
+  const reports: (FileManagerReport | PieceVerdict)[] = [];
   const parent = setup({
     types: { events: {} as FileManagerReport },
     actors: { files: fileManagerMachine },
   }).createMachine({
-    invoke: { id: 'files', src: 'files', input: { meta, ...input } },
+    invoke: { id: 'files', src: 'files', input: { meta, ...input, onVerdict: (verdict) => void reports.push(verdict) } },
     on: { '*': { actions: ({ event }) => void reports.push(event) } },
   });
   const actor = createActor(parent).start();
   const files = actor.getSnapshot().children.files!;
-  const emitted: { type: string; index: number }[] = [];
-  files.on('*', (e) => emitted.push(e));
   const state = () => files.getSnapshot();
   const ready = () => until(() => state().value !== 'checking', { what: 'the check ends', intervalMs: 0 });
+  /** What the engines do with a complete piece; dropped when there is no verifier (not ready). */
+  const verify = (piece: PieceToVerify) => actor.system.get(SYSTEM_IDS.verifier)?.send(piece);
   cleanups.push(() => actor.stop());
-  return { actor, files, reports, emitted, state, ready, stop: () => actor.stop() };
+  return { actor, files, reports, state, ready, verify, stop: () => actor.stop() };
 }
 
 /** Whatever a test started is stopped after it, even when an assertion failed half-way. */
@@ -95,27 +97,19 @@ test('checking an empty storage finds nothing; a complete one finds everything',
 
 test('VERIFY: a good piece is verified, a corrupt or missing one fails, each reported once', async () => {
   const storage = await torrent.storageWith([0, 1, 2, 3]);
-  const { files, state, reports, emitted, ready, stop } = startFileManager({ storage });
+  const { verify, state, reports, ready, stop } = startFileManager({ storage });
+  verify({ type: 'VERIFY', index: 0 }); // still checking: no verifier yet, nothing to verify with
   await ready();
   storage.faults.corruptReads = [{ piece: 2 }];
-  for (const index of [0, 2, 4]) files.send({ type: 'VERIFY', index });
+  for (const index of [0, 2, 4]) verify({ type: 'VERIFY', index });
   await until(() => reports.length === 4, { what: 'three verdicts', intervalMs: 0 });
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   const verdicts = reports.slice(1).sort((a, b) => (a as { index: number }).index - (b as { index: number }).index);
   assert.deepEqual(verdicts, [
-    { type: 'FILES.PIECE_VERIFIED', index: 0 },
-    { type: 'FILES.PIECE_FAILED', index: 2 },
-    { type: 'FILES.PIECE_FAILED', index: 4 },
+    { type: 'PIECE_VERIFIED', index: 0 },
+    { type: 'PIECE_FAILED', index: 2 },
+    { type: 'PIECE_FAILED', index: 4 },
   ]);
-  assert.deepEqual(
-    emitted.sort((a, b) => a.index - b.index),
-    [
-      { type: 'piece-verified', index: 0 },
-      { type: 'piece-failed', index: 2 },
-      { type: 'piece-failed', index: 4 },
-    ],
-  );
-  assert.equal(state().context.verified, 1);
-  assert.equal(state().context.failed, 2);
   assert.equal(state().value, 'ready');
   stop();
 });
@@ -124,10 +118,10 @@ test('at most `concurrentVerifications` pieces are verified at once; the rest wa
   for (const concurrency of [undefined, 3]) {
     const gates: (() => void)[] = [];
     const storage = await torrent.storageWith(undefined, { delay: () => new Promise<void>((resolve) => gates.push(resolve)) });
-    const { files, reports, ready, stop } = startFileManager({ storage, concurrentVerifications: concurrency });
+    const { verify, reports, ready, stop } = startFileManager({ storage, concurrentVerifications: concurrency });
     await ready();
     storage.faults.latencyMs = 1; // every read now waits at a gate the test opens
-    for (let index = 0; index < meta.pieceCount; index++) files.send({ type: 'VERIFY', index });
+    for (let index = 0; index < meta.pieceCount; index++) verify({ type: 'VERIFY', index });
     const bound = concurrency ?? 2;
     await until(() => gates.length === bound, { what: `${bound} reads in flight`, intervalMs: 0 });
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -142,7 +136,7 @@ test('at most `concurrentVerifications` pieces are verified at once; the rest wa
     }
     assert.deepEqual(
       reports.slice(1).map((r) => r.type),
-      Array(meta.pieceCount).fill('FILES.PIECE_VERIFIED'),
+      Array(meta.pieceCount).fill('PIECE_VERIFIED'),
     );
     assert.deepEqual(
       reports.slice(1).map((r) => (r as { index: number }).index),
@@ -176,14 +170,14 @@ test('a failure to prepare the files: failed, and nothing is read', async () => 
 
 test('a disk failure while verifying: failed, FILES.ERROR, and no verdict for that piece', async () => {
   const storage = await torrent.storageWith();
-  const { files, state, reports, ready, stop } = startFileManager({ storage });
+  const { verify, state, reports, ready, stop } = startFileManager({ storage });
   await ready();
   await storage.close();
-  files.send({ type: 'VERIFY', index: 1 });
+  verify({ type: 'VERIFY', index: 1 });
   await until(() => state().value === 'failed', { what: 'the failure', intervalMs: 0 });
   assert.equal(state().context.error, 'read failed: the storage is closed');
   assert.deepEqual(reports.slice(1), [{ type: 'FILES.ERROR', message: 'read failed: the storage is closed' }]);
-  files.send({ type: 'VERIFY', index: 2 });
+  verify({ type: 'VERIFY', index: 2 });
   await new Promise((r) => setImmediate(r));
   assert.equal(reports.length, 2, 'a failed file manager verifies nothing more');
   stop();
@@ -195,7 +189,7 @@ test('trustedHave skips the hash check: the files are prepared, nothing is read,
   const trustedHave = Uint8Array.from([0b1010_0000]);
   const reports: FileManagerReport[] = [];
   const parent = setup({ types: { events: {} as FileManagerReport }, actors: { files: fileManagerMachine } }).createMachine({
-    invoke: { id: 'files', src: 'files', input: { meta: multi.meta, storage, trustedHave } },
+    invoke: { id: 'files', src: 'files', input: { meta: multi.meta, storage, trustedHave, onVerdict: () => assert.fail('no piece was given') } },
     on: { '*': { actions: ({ event }) => void reports.push(event) } },
   });
   const actor = createActor(parent).start();
@@ -212,21 +206,21 @@ test('trustedHave skips the hash check: the files are prepared, nothing is read,
 
 test('STORE: a piece assembled in memory is written in one write only when its hash matches', async () => {
   const storage = torrent.emptyStorage();
-  const { files, state, reports, ready, stop } = startFileManager({ storage });
+  const { verify, state, reports, ready, stop } = startFileManager({ storage });
   await ready();
   const good = torrent.piece(1);
   const bad = Buffer.from(torrent.piece(2));
   bad[0]! ^= 0xff;
   const blocks = (b: Buffer) => [b.subarray(0, Math.ceil(b.length / 2)), b.subarray(Math.ceil(b.length / 2))];
-  files.send({ type: 'STORE', index: 1, blocks: blocks(good) });
-  files.send({ type: 'STORE', index: 2, blocks: blocks(bad) });
+  verify({ type: 'STORE', index: 1, blocks: blocks(good) });
+  verify({ type: 'STORE', index: 2, blocks: blocks(bad) });
   await until(() => reports.length >= 3, { what: 'both verdicts', intervalMs: 0 });
   // Verdicts come in the order the work finishes; the failed piece has no write to wait for.
   assert.deepEqual(
     reports.slice(1).sort((a, b) => ('index' in a && 'index' in b ? a.index - b.index : 0)),
     [
-      { type: 'FILES.PIECE_VERIFIED', index: 1 },
-      { type: 'FILES.PIECE_FAILED', index: 2 },
+      { type: 'PIECE_VERIFIED', index: 1 },
+      { type: 'PIECE_FAILED', index: 2 },
     ],
   );
   assert.deepEqual(await storage.read(torrent.meta.pieceLength, good.length), good);
