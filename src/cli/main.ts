@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './v8-tuning.js'; // first: it applies to code loaded after it
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 
