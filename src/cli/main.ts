@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import './v8-tuning.js'; // first: it applies to code loaded after it
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { tuneV8 } from './v8-tuning.js';
 
 /**
  * The `actorrent` command. Each subcommand's module is imported only when that command runs, so
@@ -13,7 +13,9 @@ const program = new Command('actorrent')
   .description('A BitTorrent peer and tracker built as an actor system')
   .version(version, '-V, --version')
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Before any command's action imports its modules.
+  .hook('preAction', tuneV8);
 
 program
   .command('create')
