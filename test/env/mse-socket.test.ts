@@ -7,6 +7,7 @@ import { readTransiently } from '../../src/env/transient-reads.js';
 import { type PeerSocket, tcpTransport } from '../../src/env/transport.js';
 import { Rc4 } from '../../src/protocol/mse/index.js';
 import { type WireMessage } from '../../src/protocol/wire/index.js';
+import { until } from '../support/until.js';
 
 /**
  * An RC4 stream over real TCP sockets of the transport (which read into the shared buffer): each
@@ -35,14 +36,6 @@ async function encryptedPair(): Promise<{ dialled: EncryptedSocket; accepted: En
   };
 }
 
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 test('blocks sent over RC4 across many turns arrive right, handed to the wire as views', { timeout: 30_000 }, async () => {
   const { dialled, accepted, close } = await encryptedPair();
   // Asked before the wire takes the views (a second reader replaces the first).
@@ -69,7 +62,7 @@ test('blocks sent over RC4 across many turns arrive right, handed to the wire as
       await new Promise((resolve) => setImmediate(resolve));
     }
     receiver.resumeReading();
-    await until(() => blocks === 1600, `every block (${blocks} so far, ${wrong.length} wrong)`);
+    await until(() => blocks === 1600, { what: () => `every block (${blocks} so far, ${wrong.length} wrong)`, intervalMs: 5 });
     assert.deepEqual(wrong, [], 'blocks that arrived wrong');
   } finally {
     sender.close('test done');
@@ -98,7 +91,7 @@ test('a paused encrypted wire stops reading its socket: a sender cannot fill our
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.ok(received <= 4 << 20, `${received} bytes read while paused`);
     receiver.resumeReading();
-    await until(() => received === 4096 * 16384, 'every block after resuming');
+    await until(() => received === 4096 * 16384, { what: 'every block after resuming', intervalMs: 5 });
     assert.equal(wrong, 0, 'blocks that arrived wrong');
   } finally {
     receiver.close('test done');

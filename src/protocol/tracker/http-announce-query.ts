@@ -1,5 +1,5 @@
 import { TrackerError } from './errors.js';
-import { percentDecode } from './query.js';
+import { hexValue, percentDecode } from './query.js';
 import { ANNOUNCE_EVENTS, type AnnounceEvent } from './types.js';
 
 /** An HTTP announce as a tracker receives it. */
@@ -129,12 +129,8 @@ function knownParam(text: string, from: number, to: number): number {
 function checkEscapes(text: string, from: number, to: number): void {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c > 0xff || (c === 0x25 && !(i + 2 < to && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))))) percentDecode(text.slice(from, to));
+    if (c > 0xff || (c === 0x25 && !(i + 2 < to && hexValue(text.charCodeAt(i + 1)) >= 0 && hexValue(text.charCodeAt(i + 2)) >= 0))) percentDecode(text.slice(from, to));
   }
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
 function required(param: number): number {
@@ -148,7 +144,7 @@ function escaped(text: string, param: number): boolean {
   return at !== -1 && at < valueTo[param]!;
 }
 
-/** The value's bytes, in a buffer of their own length. */
+/** The value's bytes, in a buffer of their own length (its escapes were checked: each is well formed). */
 function decoded(text: string, param: number): Buffer {
   const from = valueFrom[param]!;
   const to = valueTo[param]!;
@@ -166,10 +162,6 @@ function decoded(text: string, param: number): Buffer {
     }
   }
   return out;
-}
-
-function hexValue(c: number): number {
-  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10;
 }
 
 function decodedText(text: string, param: number): string {

@@ -49,7 +49,8 @@ export function percentDecode(text: string): Buffer {
   return out.subarray(0, n);
 }
 
-function hexValue(c: number): number {
+/** The value of a hex digit's char code, or -1 for any other (NaN past the end of a string too). */
+export function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
   if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
