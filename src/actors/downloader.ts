@@ -11,7 +11,8 @@ import { SmartBan, blockDigests } from '../policy/smart-ban.js';
  * pieces verified or failed, pause and resume, the periodic check for requests that timed out — and
  * reports each verdict to the Torrent with the counts that follow from it, so no one infers
  * completion from the order of events. It also judges who sent bad data (strikes, smart ban) and
- * reports the bans. The block traffic itself runs in the engine.
+ * reports the bans. The block traffic itself runs in the engine, and so do the verified pieces that
+ * decide nothing (`recordRoutineVerdict`): this machine gets the verdicts it judges.
  *
  *   stage:    waitingForCheck ──CHECKED──▶ fetching ──(all wanted pieces verified)──▶ complete
  *                                              ◀──(SET_SELECTION wants more)──
@@ -26,6 +27,8 @@ export interface DownloaderInput {
   /** How many failed pieces a peer may send before it is banned. Default 3. */
   maxHashFailures?: number;
   timeoutCheckMs?: number;
+  /** Shared with `recordRoutineVerdict`, which leaves this machine the pieces under suspicion. */
+  smartBan?: SmartBan;
 }
 
 export type DownloaderEvent =
@@ -33,7 +36,7 @@ export type DownloaderEvent =
   | { type: 'PEER_REMOVED'; key: string }
   /** The initial check's result: the pieces found on disk. */
   | { type: 'CHECKED'; have: Uint8Array }
-  /** From the FileManager's verifier directly. */
+  /** From the FileManager's verifier: a failure, or a verified piece `recordRoutineVerdict` left to us. */
   | PieceVerdict
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
@@ -60,6 +63,19 @@ export interface DownloaderContext {
   smartBan: SmartBan;
   /** Bans proven by the piece being verified, reported right after its verdict. */
   proven: readonly Ban[];
+}
+
+/**
+ * Most verified pieces decide nothing: not the last wanted one (completion is this machine's to
+ * decide), not one that failed before (whose senders the smart ban judges against it). The engine
+ * records such a piece and the caller forwards the report to the Torrent, without a transition of
+ * this machine: in a swarm peer, a transition per piece was about two fifths of all the memory its
+ * JavaScript allocated. Returns that report, or undefined when the verdict is this machine's.
+ */
+export function recordRoutineVerdict(engine: DownloadEngine, smartBan: SmartBan, verdict: PieceVerdict): DownloaderReport | undefined {
+  if (verdict.type !== 'PIECE_VERIFIED' || smartBan.has(verdict.index) || engine.completesDownload(verdict.index)) return undefined;
+  engine.pieceVerified(verdict.index);
+  return { type: 'DOWNLOAD.VERIFIED', index: verdict.index, ...engine.progress() };
 }
 
 const suspect = (peer: PeerHandle): Suspect => ({ peer: peer.peerId, address: peer.address });
@@ -129,7 +145,7 @@ export const downloaderMachine = setup({
     maxHashFailures: input.maxHashFailures ?? 3,
     timeoutCheckMs: input.timeoutCheckMs ?? 5000,
     strikes: new Map(),
-    smartBan: new SmartBan(),
+    smartBan: input.smartBan ?? new SmartBan(),
     proven: [],
   }),
   type: 'parallel',

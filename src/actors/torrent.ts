@@ -9,9 +9,10 @@ import type { Hasher } from '../env/hasher.js';
 import type { TrackerTransport } from '../env/tracker-transport.js';
 import type { PeerSocket, Transport } from '../env/transport.js';
 import type { Metainfo } from '../protocol/metainfo/index.js';
+import { SmartBan } from '../policy/smart-ban.js';
 import type { TorrentStorage } from '../storage/storage.js';
 import { clientMachine, type OutgoingEncryption } from './client.js';
-import { type DownloaderReport, downloaderMachine } from './downloader.js';
+import { type DownloaderReport, downloaderMachine, recordRoutineVerdict } from './downloader.js';
 import { type FileManagerReport, type PieceVerdict, fileManagerMachine } from './file-manager.js';
 import { SYSTEM_IDS } from './ids.js';
 import type { LocalHave } from './peer.js';
@@ -142,6 +143,8 @@ export type TorrentEmitted =
 export interface TorrentContext extends TorrentInput {
   download: DownloadEngine;
   upload: UploadEngine;
+  /** The Downloader's record of the blocks of failed pieces, which it judges when they verify. */
+  smartBan: SmartBan;
   /** BEP 10: routes each connection's extension messages to ut_metadata, ut_pex… */
   extensions: ExtensionHub;
   registry: PeerRegistry;
@@ -336,6 +339,7 @@ export const torrentMachine = setup({
       // Before the FileManager is ready no piece can be complete (nothing is requested before the check).
       (piece) => self.system.get(SYSTEM_IDS.verifier)?.send(piece),
     ),
+    smartBan: new SmartBan(),
     extensions: createTorrentExtensions(input),
     registry: emptyRegistry,
     check: { checked: 0 },
@@ -352,8 +356,13 @@ export const torrentMachine = setup({
         knownHave: context.knownHave,
         hasher: context.hasher,
         onCheckProgress: (checked: number) => (context.check.checked = checked),
-        // Verdicts are the Downloader's to judge, whatever the Torrent's regions are doing (a write may finish while paused).
-        onVerdict: (verdict: PieceVerdict) => self.system.get(SYSTEM_IDS.downloader)?.send(verdict),
+        // Verdicts are the Downloader's to judge, whatever the Torrent's regions are doing (a write may finish while paused);
+        // a routine one it would only record and report is recorded here, and its report comes straight to us.
+        onVerdict: (verdict: PieceVerdict) => {
+          const report = recordRoutineVerdict(context.download, context.smartBan, verdict);
+          if (report) self.send(report);
+          else self.system.get(SYSTEM_IDS.downloader)?.send(verdict);
+        },
       }),
     },
     {
@@ -373,7 +382,7 @@ export const torrentMachine = setup({
       id: 'downloader',
       systemId: SYSTEM_IDS.downloader,
       src: 'downloader',
-      input: ({ context }) => ({ engine: context.download, maxHashFailures: context.maxHashFailures }),
+      input: ({ context }) => ({ engine: context.download, maxHashFailures: context.maxHashFailures, smartBan: context.smartBan }),
     },
     {
       id: 'uploader',

@@ -185,6 +185,11 @@ export class DownloadEngine {
     return this.picker.isComplete();
   }
 
+  /** Verifying this piece would complete the download: it is the last wanted one missing. */
+  completesDownload(index: number): boolean {
+    return this.picker.missingCount === 1 && this.picker.isWanted(index) && !this.picker.have(index);
+  }
+
   /** Every piece is verified, wanted or not: a full seed. */
   hasAll(): boolean {
     return this.picker.hasAll();

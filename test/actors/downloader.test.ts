@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { createActor, setup } from 'xstate';
-import { type DownloaderInput, type DownloaderReport, downloaderMachine } from '../../src/actors/downloader.js';
+import { type DownloaderInput, type DownloaderReport, downloaderMachine, recordRoutineVerdict } from '../../src/actors/downloader.js';
 import type { DownloadEngine, PieceEvidence } from '../../src/engine/download-engine.js';
 import type { PeerHandle } from '../../src/engine/peer-handle.js';
+import { SmartBan } from '../../src/policy/smart-ban.js';
 import { SteppingClock } from '../support/stepping-clock.js';
 
 /**
@@ -34,6 +35,9 @@ class RecordingEngine {
   }
   isComplete() {
     return this.have.size === this.total;
+  }
+  completesDownload(index: number) {
+    return !this.have.has(index) && this.have.size === this.total - 1;
   }
   pieceEvidence(index: number) {
     return this.evidence.get(index);
@@ -182,6 +186,33 @@ test('a piece shared by two senders strikes no one; once it verifies, the one wh
     reports.filter((r) => r.type === 'DOWNLOAD.BANNED'),
     [{ type: 'DOWNLOAD.BANNED', peerId: 'id-liar', address: 'liar:1', reason: 'banned: sent a corrupt block (piece 0, block 1)' }],
   );
+});
+
+test('a routine verified piece is recorded and reported without the machine; the last one, failures and suspects are its to judge', () => {
+  const smartBan = new SmartBan();
+  const { engine, reports, send, state } = startDownloader(3, { smartBan });
+  send({ type: 'CHECKED', have: bits() });
+  const routine = (verdict: Parameters<typeof recordRoutineVerdict>[2]) => recordRoutineVerdict(engine as unknown as DownloadEngine, smartBan, verdict);
+
+  assert.deepEqual(routine({ type: 'PIECE_VERIFIED', index: 0 }), { type: 'DOWNLOAD.VERIFIED', index: 0, have: 1, total: 3 });
+  assert.deepEqual(engine.calls, ['start', 'pieceVerified 0']);
+  assert.deepEqual(reports, [{ type: 'DOWNLOAD.CHECKED', have: 0, total: 3 }], 'the caller forwards the report, not the machine');
+
+  assert.equal(routine({ type: 'PIECE_FAILED', index: 1 }), undefined);
+  // Two senders: no strike, but the smart ban remembers the piece's blocks.
+  engine.evidence.set(1, { blocks: [Buffer.from('good'), Buffer.from('evil')], senders: [sender('honest'), sender('liar')] });
+  send({ type: 'PIECE_FAILED', index: 1 });
+  engine.evidence.set(1, { blocks: [Buffer.from('good'), Buffer.from('fine')], senders: [sender('honest'), sender('honest')] });
+  assert.equal(routine({ type: 'PIECE_VERIFIED', index: 1 }), undefined, 'a piece that failed before is judged');
+  assert.ok(!engine.have.has(1));
+  send({ type: 'PIECE_VERIFIED', index: 1 });
+  assert.equal(reports.filter((r) => r.type === 'DOWNLOAD.BANNED').length, 1);
+
+  assert.equal(routine({ type: 'PIECE_VERIFIED', index: 2 }), undefined, 'the last wanted piece completes: the machine decides');
+  assert.ok(state().matches({ stage: 'fetching' }));
+  send({ type: 'PIECE_VERIFIED', index: 2 });
+  assert.ok(state().matches({ stage: 'complete' }));
+  assert.deepEqual(reports.at(-1), { type: 'DOWNLOAD.VERIFIED', index: 2, have: 3, total: 3 });
 });
 
 test('request timeouts are checked every 5 s of simulated time once fetching', async () => {
