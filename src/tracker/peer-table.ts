@@ -18,7 +18,13 @@ export const NONE = -1;
 export const COMPACT4 = 6;
 export const COMPACT6 = 18;
 const PEER_ID_LENGTH = 20;
-const INITIAL_SLOTS = 1024;
+/**
+ * Columns are made this many slots long at once (maxSlots if fewer), and grow only past it. Their
+ * memory is reserved, not used: the allocator maps columns this large fresh from the kernel, whose
+ * zeroed pages take no RAM until a slot on them is first written, and slots are handed out from
+ * the lowest (freed ones first), so what is resident follows the most peers held at once.
+ */
+export const RESERVED_SLOTS = 1 << 18;
 
 export const SEEDER = 1;
 export const IPV6 = 2;
@@ -37,7 +43,7 @@ interface Links {
   newer: Int32Array;
 }
 
-export class PeerTable<Owner> {
+export class PeerTable {
   compact4: Buffer;
   compact6: Buffer | undefined;
   peerIds: Buffer;
@@ -47,7 +53,12 @@ export class PeerTable<Owner> {
   flags: Uint8Array;
   /** Position in its torrent's seeder or leecher list. */
   listIndex: Int32Array;
-  readonly owner: (Owner | undefined)[] = [];
+  /**
+   * The number of the list's owner (the registry's torrent) of each used slot: a column like the
+   * others, where an array of the owners themselves grew in V8's heap, 4 bytes a slot and garbage
+   * at each growth.
+   */
+  ownerOf: Int32Array;
   /** Every used slot, oldest announce first. */
   readonly all: ListEnds = { oldest: NONE, newest: NONE };
   size = 0;
@@ -58,13 +69,14 @@ export class PeerTable<Owner> {
   private used = 0;
 
   constructor(private readonly maxSlots: number) {
-    const n = Math.min(INITIAL_SLOTS, maxSlots);
+    const n = Math.min(RESERVED_SLOTS, maxSlots);
     this.compact4 = Buffer.alloc(n * COMPACT4);
     this.peerIds = Buffer.alloc(n * PEER_ID_LENGTH);
     this.peerIdTag = new Int32Array(n);
     this.lastSeen = new Float64Array(n);
     this.flags = new Uint8Array(n);
     this.listIndex = new Int32Array(n);
+    this.ownerOf = new Int32Array(n);
     this.allLinks = { older: new Int32Array(n), newer: new Int32Array(n) };
     this.ownerLinks = { older: new Int32Array(n), newer: new Int32Array(n) };
   }
@@ -74,7 +86,7 @@ export class PeerTable<Owner> {
   }
 
   /** A fresh slot, newest in both lists; the caller fills its columns. The caller evicts first at maxSlots. */
-  allocate(owner: Owner, ownerEnds: ListEnds): number {
+  allocate(owner: number, ownerEnds: ListEnds): number {
     let slot = this.free;
     if (slot !== NONE) {
       this.free = this.allLinks.newer[slot]!;
@@ -85,7 +97,7 @@ export class PeerTable<Owner> {
       }
       slot = this.used++;
     }
-    this.owner[slot] = owner;
+    this.ownerOf[slot] = owner;
     this.size++;
     append(this.allLinks, this.all, slot);
     append(this.ownerLinks, ownerEnds, slot);
@@ -95,7 +107,6 @@ export class PeerTable<Owner> {
   release(slot: number, ownerEnds: ListEnds): void {
     unlink(this.allLinks, this.all, slot);
     unlink(this.ownerLinks, ownerEnds, slot);
-    this.owner[slot] = undefined;
     this.flags[slot] = 0;
     this.allLinks.newer[slot] = this.free;
     this.free = slot;
@@ -185,7 +196,7 @@ export class PeerTable<Owner> {
   }
 
   private grow(): void {
-    const old = [this.compact4, this.compact6, this.peerIds, this.peerIdTag, this.lastSeen, this.flags, this.listIndex, this.allLinks.older, this.allLinks.newer, this.ownerLinks.older, this.ownerLinks.newer];
+    const old = [this.compact4, this.compact6, this.peerIds, this.peerIdTag, this.lastSeen, this.flags, this.listIndex, this.ownerOf, this.allLinks.older, this.allLinks.newer, this.ownerLinks.older, this.ownerLinks.newer];
     const n = Math.min(this.capacity * 2, this.maxSlots);
     this.compact4 = resized(this.compact4, n * COMPACT4);
     if (this.compact6) this.compact6 = resized(this.compact6, n * COMPACT6);
@@ -194,6 +205,7 @@ export class PeerTable<Owner> {
     this.lastSeen = resizedFloat64(this.lastSeen, n);
     this.flags = resizedUint8(this.flags, n);
     this.listIndex = resizedInt32(this.listIndex, n);
+    this.ownerOf = resizedInt32(this.ownerOf, n);
     this.allLinks = { older: resizedInt32(this.allLinks.older, n), newer: resizedInt32(this.allLinks.newer, n) };
     this.ownerLinks = { older: resizedInt32(this.ownerLinks.older, n), newer: resizedInt32(this.ownerLinks.newer, n) };
     for (const column of old) if (column) discard(column);

@@ -77,6 +77,8 @@ interface Swarm extends ListEnds {
   readonly key: string;
   /** For the peer index's hash. */
   readonly id: number;
+  /** Its place in `swarms`, the owner number of its peers' slots; reused once it is dropped (and so has no peer). */
+  readonly number: number;
   readonly seeders: number[];
   readonly leechers: number[];
   downloaded: number;
@@ -89,7 +91,10 @@ export class SwarmRegistry {
   private readonly torrents = new Map<string, Swarm>();
   private oldestSwarm: Swarm | undefined;
   private newestSwarm: Swarm | undefined;
-  private readonly peers: PeerTable<Swarm>;
+  private readonly peers: PeerTable;
+  /** Every torrent by its number (bounded by maxTorrents: the numbers of dropped torrents are reused, from `freeNumbers`). */
+  private readonly swarms: (Swarm | undefined)[] = [];
+  private readonly freeNumbers: number[] = [];
   private readonly index: PeerIndex;
   private nextSwarmId = 0;
   private readonly outcome: AnnounceOutcome = { complete: 0, incomplete: 0, downloaded: 0, listed: 0 };
@@ -133,8 +138,10 @@ export class SwarmRegistry {
       this.unlinkSwarm(swarm);
     } else {
       if (this.torrents.size >= this.limits.maxTorrents) this.evictOldestTorrent();
-      swarm = { key: hashKey, id: this.nextSwarmId++ | 0, seeders: [], leechers: [], downloaded: 0, lastActivity: now, oldest: NONE, newest: NONE, older: undefined, newer: undefined };
+      const number = this.freeNumbers.pop() ?? this.swarms.length;
+      swarm = { key: hashKey, id: this.nextSwarmId++ | 0, number, seeders: [], leechers: [], downloaded: 0, lastActivity: now, oldest: NONE, newest: NONE, older: undefined, newer: undefined };
       this.torrents.set(hashKey, swarm);
+      this.swarms[number] = swarm;
     }
     this.appendSwarm(swarm);
     swarm.lastActivity = now;
@@ -151,7 +158,7 @@ export class SwarmRegistry {
     } else {
       if (peerCount(swarm) >= this.limits.maxPeersPerTorrent) this.evict(swarm.oldest);
       if (table.size >= this.limits.maxPeers) this.evict(table.all.oldest);
-      self = table.allocate(swarm, swarm);
+      self = table.allocate(swarm.number, swarm);
       table.flags[self] = (seeder ? SEEDER : 0) | (request.port === 0 ? UNCONNECTABLE : 0);
       table.writeAddress(self, request.address, request.port);
       table.storePeerId(self, request.peerId);
@@ -309,6 +316,12 @@ export class SwarmRegistry {
   private dropSwarm(swarm: Swarm): void {
     this.unlinkSwarm(swarm);
     this.torrents.delete(swarm.key);
+    this.swarms[swarm.number] = undefined;
+    this.freeNumbers.push(swarm.number);
+  }
+
+  private ownerOf(slot: number): Swarm {
+    return this.swarms[this.peers.ownerOf[slot]!]!;
   }
 
   private evict(slot: number): void {
@@ -319,7 +332,7 @@ export class SwarmRegistry {
   /** A torrent left without peers stays until the sweep, so its `downloaded` count outlives a quiet moment. */
   private removePeer(slot: number): void {
     const table = this.peers;
-    const swarm = table.owner[slot]!;
+    const swarm = this.ownerOf(slot);
     this.unlist(slot);
     this.index.remove(slot, this.hashOf(slot));
     table.release(slot, swarm);
@@ -334,7 +347,7 @@ export class SwarmRegistry {
     for (let b = index.start(hash); ; b = index.next(b)) {
       const slot = index.entry(b);
       if (slot === NO_MORE) return NONE;
-      if (slot === GONE || table.owner[slot] !== swarm || !table.hasAddress(slot, address, port)) continue;
+      if (slot === GONE || table.ownerOf[slot] !== swarm.number || !table.hasAddress(slot, address, port)) continue;
       if (port !== 0 || table.hasPeerId(slot, peerId)) return slot;
     }
   }
@@ -348,7 +361,7 @@ export class SwarmRegistry {
     const { bytes, at, length } = table.compactOf(slot);
     const port = table.portOf(slot);
     const address = bytes.subarray(at, at + length - 2);
-    return this.hashOfKey(table.owner[slot]!.id, address, 0, port, port === 0 ? table.peerIds.subarray(slot * 20, slot * 20 + 20) : undefined);
+    return this.hashOfKey(this.ownerOf(slot).id, address, 0, port, port === 0 ? table.peerIds.subarray(slot * 20, slot * 20 + 20) : undefined);
   }
 
   private hashOfKey(swarmId: number, address: Uint8Array, from: number, port: number, peerId: Uint8Array | undefined): number {
@@ -367,7 +380,7 @@ export class SwarmRegistry {
 
   private list(slot: number): void {
     const table = this.peers;
-    const swarm = table.owner[slot]!;
+    const swarm = this.ownerOf(slot);
     const seeder = (table.flags[slot]! & SEEDER) !== 0;
     const list = seeder ? swarm.seeders : swarm.leechers;
     table.listIndex[slot] = list.length;
@@ -377,7 +390,7 @@ export class SwarmRegistry {
 
   private unlist(slot: number): void {
     const table = this.peers;
-    const swarm = table.owner[slot]!;
+    const swarm = this.ownerOf(slot);
     const seeder = (table.flags[slot]! & SEEDER) !== 0;
     const list = seeder ? swarm.seeders : swarm.leechers;
     const last = list.pop()!;

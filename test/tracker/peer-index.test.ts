@@ -18,6 +18,7 @@ function harness(hashOf: (key: number) => number) {
     }
   };
   return {
+    index,
     find,
     insert(slot: number, key: number) {
       keyOf.set(slot, key);
@@ -37,6 +38,20 @@ test('finds every slot inserted, through growth, and none removed', () => {
   for (let slot = 0; slot < 5000; slot++) h.insert(slot, slot * 7);
   for (let slot = 0; slot < 5000; slot += 2) h.remove(slot);
   for (let slot = 0; slot < 5000; slot++) assert.equal(h.find(slot * 7), slot % 2 ? slot : -1, `key ${slot * 7}`);
+});
+
+test('the table stays at most half full, and is sized to what it holds: 50,000 slots in 131,072 buckets', () => {
+  const h = harness(seeded);
+  for (let slot = 0; slot < 50_000; slot++) {
+    h.insert(slot, slot * 7);
+    assert.ok(2 * (slot + 1) <= h.index.buckets, `${slot + 1} slots in ${h.index.buckets} buckets`);
+  }
+  assert.equal(h.index.buckets, 131_072);
+  // Removals leave tombstones; rebuilding for them keeps the size while the live slots fit.
+  for (let slot = 0; slot < 50_000; slot += 2) h.remove(slot);
+  for (let slot = 50_000; slot < 80_000; slot++) h.insert(slot, slot * 7);
+  assert.equal(h.index.buckets, 131_072);
+  for (let slot = 0; slot < 80_000; slot++) assert.equal(h.find(slot * 7), slot < 50_000 && slot % 2 === 0 ? -1 : slot);
 });
 
 test('keys that all hash alike are still told apart, and removals in the middle of a run keep the rest findable', () => {
