@@ -3,7 +3,7 @@ import { Observable, Subject, merge } from 'rxjs';
 import { type ActorRefFrom, type InspectionEvent, type Observer, createActor, waitFor } from 'xstate';
 import { SYSTEM_IDS } from './actors/ids.js';
 import { type ServerCounts, type ServerEmitted, serverCounts, serverMachine } from './actors/server.js';
-import { type TorrentEmitted, type WireTapPeer, torrentMachine } from './actors/torrent.js';
+import { type PieceVerifiedEvent, type TorrentEmitted, type WireTapPeer, torrentMachine } from './actors/torrent.js';
 import type { EncryptionMode } from './policy/encryption.js';
 import { randomBytesFrom } from './env/rng.js';
 import { metadataFetchMachine } from './actors/metadata-fetch.js';
@@ -183,6 +183,8 @@ export class TorrentHandle {
     /** Our peer id in this torrent's swarm. */
     readonly localPeerId: Buffer,
     private readonly actor: TorrentActor,
+    /** The verified pieces the Torrent reports without a transition (`onPieceVerified`). */
+    verified: Observable<PieceVerifiedEvent>,
     private readonly storage: TorrentStorage,
     private readonly clock: Clock,
     private readonly onStopped: () => void,
@@ -194,6 +196,7 @@ export class TorrentHandle {
         const events = actor.on('*', (event) => subscriber.next(event as TorrentEmitted));
         return () => events.unsubscribe();
       }),
+      verified,
       this.warnings,
     );
     if (saveResumeIn !== undefined) {
@@ -209,6 +212,7 @@ export class TorrentHandle {
       const saver = this.saver;
       actor.on('checked', () => saver.checkedData());
       actor.on('piece-verified', () => saver.pieceVerified());
+      verified.subscribe(() => saver.pieceVerified());
       actor.on('complete', () => saver.complete());
     }
   }
@@ -461,6 +465,7 @@ export class Session {
     if (this.torrents.has(meta.infoHashHex)) throw new Error(`torrent ${meta.infoHashHex} is already in the session`);
     const storage = this.storage.open(meta, options.downloadDir);
     const wireTap = this.options.wireTap;
+    const verified = new Subject<PieceVerifiedEvent>();
     const actor = createActor(torrentMachine, {
       clock: this.clock,
       inspect: this.options.inspect,
@@ -490,6 +495,7 @@ export class Session {
         wireTap: this.tapFor(wireTap && ((peer) => wireTap(meta, peer)), this.dhtFor(meta.private, options.dht)),
         dhtPort: this.dhtFor(meta.private, options.dht)?.port,
         encryption: this.options.encryption && { mode: this.options.encryption, randomBytes: this.randomBytes, timeoutMs: this.options.handshakeTimeoutMs },
+        onPieceVerified: (event) => verified.next(event),
       },
     });
     const onStopped = () => {
@@ -497,7 +503,7 @@ export class Session {
       this.discovery?.remove(meta.infoHashHex);
       if (!this.fetches.has(meta.infoHashHex)) this.dhtService?.untrack(meta.infoHashHex);
     };
-    const handle = new TorrentHandle(meta, this.peerId, actor, storage, this.clock, onStopped, options.saveResume ? options.downloadDir : undefined, options.resumeFile);
+    const handle = new TorrentHandle(meta, this.peerId, actor, verified, storage, this.clock, onStopped, options.saveResume ? options.downloadDir : undefined, options.resumeFile);
     this.torrents.set(meta.infoHashHex, handle);
     actor.start();
     // BEP 27: a private torrent's peers come from its trackers only. Without a port, nothing to announce.
