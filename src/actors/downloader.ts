@@ -68,8 +68,9 @@ export interface DownloaderContext {
 /**
  * Most verified pieces decide nothing: not the last wanted one (completion is this machine's to
  * decide), not one that failed before (whose senders the smart ban judges against it). The engine
- * records such a piece and the caller passes its report on, without a transition of this machine: in a swarm peer, a transition per piece was about two fifths of all the memory its
- * JavaScript allocated. Returns that report, or undefined when the verdict is this machine's.
+ * records such a piece and the caller passes its report on, without a transition of this machine:
+ * in a swarm peer, a transition per piece was about two fifths of all the memory its JavaScript
+ * allocated. Returns that report, or undefined when the verdict is this machine's.
  */
 export function recordRoutineVerdict(engine: DownloadEngine, smartBan: SmartBan, verdict: PieceVerdict): Extract<DownloaderReport, { type: 'DOWNLOAD.VERIFIED' }> | undefined {
   if (verdict.type !== 'PIECE_VERIFIED' || smartBan.has(verdict.index) || engine.completesDownload(verdict.index)) return undefined;

@@ -16,9 +16,8 @@ import { SYSTEM_IDS } from './ids.js';
  * Pieces and verdicts bypass this machine, which decides nothing about them: once ready, its
  * verifier (registered as SYSTEM_IDS.verifier) takes STORE and VERIFY from whoever completes pieces
  * and hands each verdict to `onVerdict`: in a torrent, to the Downloader's judgement (see
- * `recordRoutineVerdict`). Through this machine
- * and the Torrent they cost three more transitions per piece (six in all): in a swarm's profile, two
- * thirds of a leecher's XState time went to its pieces.
+ * `recordRoutineVerdict`). Through this machine and the Torrent they cost three more transitions
+ * per piece: in a swarm's profile, two thirds of a leecher's XState time went to its pieces.
  */
 
 export interface FileManagerInput {
