@@ -29,8 +29,8 @@ type V8 = typeof import('node:v8');
  */
 export async function tuneV8(_program: unknown, command: { name(): string }): Promise<void> {
   const v8 = await import('node:v8');
-  if (!givenToNode('--interrupt-budget')) v8.setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
-  if (PEER_COMMANDS.has(command.name()) && !givenToNode('--semi-space') && !givenToNode('--max-semi-space')) await capYoungGeneration(v8);
+  if (!givenToNode(/^--interrupt[-_]budget/)) v8.setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
+  if (PEER_COMMANDS.has(command.name()) && !givenToNode(/^--((min|max)[-_])?semi[-_]space/)) await capYoungGeneration(v8);
 }
 
 /**
@@ -48,6 +48,7 @@ async function capYoungGeneration(v8: V8): Promise<void> {
   observer.observe({ entryTypes: ['gc'] });
 }
 
-function givenToNode(flag: string): boolean {
-  return process.execArgv.some((arg) => arg.startsWith(flag));
+/** V8 takes `_` for `-` in its flags' names. */
+function givenToNode(flag: RegExp): boolean {
+  return process.execArgv.some((arg) => flag.test(arg));
 }

@@ -24,7 +24,7 @@ const PEER_ID_LENGTH = 20;
  * zeroed pages take no RAM until a slot on them is first written, and slots are handed out from
  * the lowest (freed ones first), so what is resident follows the most peers held at once.
  */
-export const RESERVED_SLOTS = 1 << 18;
+const RESERVED_SLOTS = 1 << 18;
 
 export const SEEDER = 1;
 export const IPV6 = 2;
